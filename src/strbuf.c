@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmem.h"
+
+void
+strbuf_reserve(struct strbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+	size_t cap;
+
+	if (need <= sb->cap)
+		return;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	sb->data = xreallocarray(sb->data, cap, 1);
+	sb->cap = cap;
+}
+
+void
+strbuf_append(struct strbuf *sb, const char *s, size_t len)
+{
+	strbuf_reserve(sb, len);
+	memcpy(sb->data + sb->len, s, len);
+	sb->len += len;
+	sb->data[sb->len] = '\0';
+}
+
+void
+strbuf_puts(struct strbuf *sb, const char *s)
+{
+	strbuf_append(sb, s, strlen(s));
+}
+
+void
+strbuf_putc(struct strbuf *sb, char c)
+{
+	strbuf_append(sb, &c, 1);
+}
+
+void
+strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	strbuf_reserve(sb, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(sb->data + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sb->cap - sb->len) {
+		strbuf_reserve(sb, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(sb->data + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+	}
+	sb->len += (size_t)n;
+}
+
+void
+strbuf_put_html(struct strbuf *sb, const char *s)
+{
+	const char *run = s;
+
+	for (; *s != '\0'; s++) {
+		const char *ent;
+
+		switch (*s) {
+		case '&': ent = "&amp;"; break;
+		case '<': ent = "&lt;"; break;
+		case '>': ent = "&gt;"; break;
+		case '"': ent = "&quot;"; break;
+		case '\'': ent = "&#39;"; break;
+		default: continue;
+		}
+		strbuf_append(sb, run, (size_t)(s - run));
+		strbuf_puts(sb, ent);
+		run = s + 1;
+	}
+	strbuf_append(sb, run, (size_t)(s - run));
+}
+
+void
+strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->data != NULL)
+		sb->data[0] = '\0';
+}
+
+char *
+strbuf_detach(struct strbuf *sb, size_t *len)
+{
+	char *p;
+
+	if (sb->data == NULL)
+		strbuf_reserve(sb, 0), sb->data[0] = '\0';
+	p = sb->data;
+	if (len != NULL)
+		*len = sb->len;
+	sb->data = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+void
+strbuf_free(struct strbuf *sb)
+{
+	free(sb->data);
+	sb->data = NULL;
+	sb->len = sb->cap = 0;
+}

@@ -1,0 +1,59 @@
+#include "config.h"
+
+#include "xmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static void __attribute__((noreturn))
+out_of_memory(size_t n, size_t size)
+{
+	log_fatal("out of memory allocating %zu x %zu bytes", n, size);
+	abort();
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(1, size);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n, size);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size != 0 && n > (size_t)-1 / size)
+		out_of_memory(n, size);
+	q = realloc(p, n * size ? n * size : 1);
+	if (q == NULL)
+		out_of_memory(n, size);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		out_of_memory(1, strlen(s) + 1);
+	return p;
+}

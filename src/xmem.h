@@ -1,0 +1,19 @@
+/*
+ * xmem: allocation that cannot fail. Running out of memory is fatal in this
+ * one place, so no caller carries an error path for it.
+ */
+#ifndef SSE_XMEM_H
+#define SSE_XMEM_H
+
+#include <stddef.h>
+
+/* malloc(size) or exit. */
+void *xmalloc(size_t size);
+/* calloc(n, size) or exit; checks the multiplication. */
+void *xcalloc(size_t n, size_t size);
+/* realloc(p, n * size) or exit; checks the multiplication. */
+void *xreallocarray(void *p, size_t n, size_t size);
+/* strdup(s) or exit. */
+char *xstrdup(const char *s);
+
+#endif
