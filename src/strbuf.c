@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "strbuf.h"
 
 #include <stdarg.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "xmem.h"
 
 #include <stdio.h>
