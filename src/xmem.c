@@ -40,7 +40,7 @@ xreallocarray(void *p, size_t n, size_t size)
 
 	if (size != 0 && n > (size_t)-1 / size)
 		out_of_memory(n, size);
-	q = realloc(p, n * size ? n * size : 1);
+	q = realloc(p, n != 0 && size != 0 ? n * size : 1);
 	if (q == NULL)
 		out_of_memory(n, size);
 	return q;

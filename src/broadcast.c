@@ -1,0 +1,229 @@
+#include "broadcast.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "futex.h"
+#include "log.h"
+#include "ring.h"
+#include "stats.h"
+#include "xmem.h"
+
+struct broadcast_sub {
+	ring_t *ring;
+	size_t index;		/* position in subs[], guarded by registry_lock */
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Guarded by registry_lock. */
+static broadcast_sub_t **subs;
+static size_t nsubs, subs_cap;
+static unsigned max_subs;
+static render_tick_t **history;	/* circular; the newest is at history_head - 1 */
+static size_t history_cap, history_len, history_head;
+
+static atomic_bool stopping;
+static atomic_uint nsubs_hint;		/* nsubs, readable without the lock */
+static _Atomic uint32_t wake_seq;	/* the futex word */
+
+void
+broadcast_init(unsigned history_ticks, unsigned max_subscribers)
+{
+	pthread_mutex_lock(&registry_lock);
+	history_cap = history_ticks ? history_ticks : 1;
+	history = xcalloc(history_cap, sizeof(*history));
+	history_len = history_head = 0;
+	max_subs = max_subscribers;
+	atomic_store(&stopping, 0);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void
+broadcast_finalise(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	if (nsubs != 0)
+		log_warnx("broadcast: %zu streams still registered at exit", nsubs);
+	for (size_t i = 0; i < history_cap; i++)
+		render_tick_unref(history[i]);
+	free(history);
+	history = NULL;
+	history_cap = history_len = history_head = 0;
+	free(subs);
+	subs = NULL;
+	nsubs = subs_cap = 0;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* The i-th oldest tick of the history. registry_lock held. */
+static render_tick_t *
+history_at(size_t i)
+{
+	return history[(history_head + history_cap - history_len + i) % history_cap];
+}
+
+static void
+wake_all(void)
+{
+	atomic_fetch_add_explicit(&wake_seq, 1, memory_order_release);
+	futex_wake_all(&wake_seq);
+}
+
+void
+broadcast_publish(render_tick_t *t)
+{
+	uint64_t dropped = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	/* The history takes the caller's reference. */
+	render_tick_unref(history[history_head]);	/* the oldest, when full */
+	history[history_head] = t;
+	history_head = (history_head + 1) % history_cap;
+	if (history_len < history_cap)
+		history_len++;
+
+	for (size_t i = 0; i < nsubs; i++) {
+		render_tick_t *old = ring_push(subs[i]->ring, render_tick_ref(t));
+
+		if (old != NULL) {
+			render_tick_unref(old);
+			dropped++;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+
+	if (dropped)
+		stats_events_dropped(dropped);
+	wake_all();
+}
+
+render_tick_t *
+broadcast_latest(void)
+{
+	render_tick_t *t = NULL;
+
+	pthread_mutex_lock(&registry_lock);
+	if (history_len > 0)
+		t = render_tick_ref(history_at(history_len - 1));
+	pthread_mutex_unlock(&registry_lock);
+	return t;
+}
+
+broadcast_sub_t *
+broadcast_subscribe(size_t capacity, int have_last_id, uint64_t last_id, int *reset)
+{
+	broadcast_sub_t *sub = NULL;
+	size_t first = 0;	/* index of the first history tick to queue */
+
+	*reset = 0;
+	pthread_mutex_lock(&registry_lock);
+	if (atomic_load(&stopping) || nsubs >= max_subs)
+		goto done;
+
+	if (history_len > 0) {
+		uint64_t oldest = render_tick_seq(history_at(0));
+		uint64_t newest = render_tick_seq(history_at(history_len - 1));
+
+		if (have_last_id && last_id + 1 >= oldest && last_id <= newest) {
+			first = (size_t)(last_id + 1 - oldest);	/* may be history_len: none */
+		} else {
+			first = history_len - 1;
+			*reset = have_last_id;
+		}
+	}
+	if (capacity < history_len - first)
+		capacity = history_len - first;
+
+	sub = xcalloc(1, sizeof(*sub));
+	sub->ring = ring_create(capacity);
+	for (size_t i = first; i < history_len; i++)
+		(void)ring_push(sub->ring, render_tick_ref(history_at(i)));
+
+	if (nsubs == subs_cap) {
+		subs_cap = subs_cap ? subs_cap * 2 : 64;
+		subs = xreallocarray(subs, subs_cap, sizeof(*subs));
+	}
+	sub->index = nsubs;
+	subs[nsubs++] = sub;
+	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
+done:
+	pthread_mutex_unlock(&registry_lock);
+	return sub;
+}
+
+static void
+release_tick(void *p)
+{
+	render_tick_unref(p);
+}
+
+void
+broadcast_unsubscribe(broadcast_sub_t *sub)
+{
+	if (sub == NULL)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	/* Swap-remove: O(1), and the array stays dense for publish. */
+	subs[sub->index] = subs[nsubs - 1];
+	subs[sub->index]->index = sub->index;
+	nsubs--;
+	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
+	pthread_mutex_unlock(&registry_lock);
+
+	ring_destroy(sub->ring, release_tick);
+	free(sub);
+}
+
+render_tick_t *
+broadcast_try_next(broadcast_sub_t *sub)
+{
+	return ring_pop(sub->ring);
+}
+
+enum broadcast_status
+broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tick_t **out)
+{
+	for (;;) {
+		uint32_t seen = atomic_load_explicit(&wake_seq, memory_order_acquire);
+		struct timespec now, left;
+
+		if (atomic_load_explicit(&stopping, memory_order_acquire))
+			return BROADCAST_STOPPING;
+		if ((*out = ring_pop(sub->ring)) != NULL)
+			return BROADCAST_TICK;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = deadline->tv_sec - now.tv_sec;
+		left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			return BROADCAST_TIMEOUT;
+		futex_wait(&wake_seq, seen, &left);
+	}
+}
+
+uint64_t
+broadcast_sub_dropped(broadcast_sub_t *sub)
+{
+	return ring_dropped(sub->ring);
+}
+
+void
+broadcast_stop(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	atomic_store_explicit(&stopping, 1, memory_order_release);
+	pthread_mutex_unlock(&registry_lock);
+	wake_all();
+}
+
+unsigned
+broadcast_subscribers(void)
+{
+	return atomic_load_explicit(&nsubs_hint, memory_order_relaxed);
+}

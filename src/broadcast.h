@@ -1,0 +1,87 @@
+/*
+ * broadcast: hands each rendered tick to every open stream.
+ *
+ * DESIGN
+ * Threads: the collector thread calls broadcast_publish() once per tick;
+ * connection threads call broadcast_subscribe(), broadcast_next() and
+ * broadcast_unsubscribe() for their own stream; main calls init, stop and
+ * finalise.
+ *
+ * registry_lock guards the subscriber array, the history ring and the
+ * stopping flag's transitions. publish holds it while it appends the tick to
+ * the history and pushes one reference into every subscriber's ring (cheap
+ * memory work, no system call per subscriber); subscribe holds it while it
+ * fills a new subscriber's ring from the history, so a new stream sees every
+ * tick exactly once, with no gap and no duplicate between replay and live.
+ *
+ * Wake-up: one 32-bit futex word, wake_seq, incremented after every publish
+ * (and on stop), then one FUTEX_WAKE for all sleepers: O(1) system calls per
+ * publish whatever the number of streams. A waiting stream reads wake_seq
+ * before it checks its ring and sleeps only while the word still has that
+ * value, so a publish between the check and the sleep is never lost.
+ */
+#ifndef SSE_BROADCAST_H
+#define SSE_BROADCAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "render.h"
+
+typedef struct broadcast_sub broadcast_sub_t;
+
+enum broadcast_status {
+	BROADCAST_TICK,		/* *out holds a tick (one reference, the caller's) */
+	BROADCAST_TIMEOUT,	/* the deadline passed with nothing new */
+	BROADCAST_STOPPING,	/* the daemon is shutting down: end the stream */
+};
+
+/* Ready the module: keep history ticks for replay, allow max_subscribers. */
+void broadcast_init(unsigned history, unsigned max_subscribers);
+
+/* Drop the history; every subscriber must be gone. */
+void broadcast_finalise(void);
+
+/* Append t to the history and to every ring; consumes the caller's reference. */
+void broadcast_publish(render_tick_t *t);
+
+/* A reference to the newest tick, or NULL before the first publish. */
+render_tick_t *broadcast_latest(void);
+
+/*
+ * Register a stream whose ring holds up to capacity ticks, and queue what it
+ * must see first. With have_last_id, the ticks after last_id when last_id is
+ * in the history (none if it is the newest); otherwise, or when last_id is
+ * not in the history, the newest tick alone, and *reset is set to 1 in the
+ * second case so the stream sends a reset event first. The ring grows to
+ * hold a whole replay. Returns NULL when max_subscribers streams are open
+ * or the daemon is stopping.
+ */
+broadcast_sub_t *broadcast_subscribe(size_t capacity, int have_last_id,
+    uint64_t last_id, int *reset);
+
+/* Unregister and free sub, dropping the ticks still queued. */
+void broadcast_unsubscribe(broadcast_sub_t *sub);
+
+/* The next tick for sub without waiting, or NULL. */
+render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
+
+/*
+ * Wait for the next tick for sub until deadline (CLOCK_MONOTONIC, absolute).
+ * Returns BROADCAST_STOPPING as soon as broadcast_stop() was called, even
+ * with ticks still queued.
+ */
+enum broadcast_status broadcast_next(broadcast_sub_t *sub,
+    const struct timespec *deadline, render_tick_t **out);
+
+/* Ticks dropped from sub's ring because it was full. */
+uint64_t broadcast_sub_dropped(broadcast_sub_t *sub);
+
+/* Refuse new subscribers and wake every waiting stream with STOPPING. */
+void broadcast_stop(void);
+
+/* Streams registered now. */
+unsigned broadcast_subscribers(void);
+
+#endif

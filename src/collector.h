@@ -1,0 +1,57 @@
+/*
+ * collector: reads the host once per tick and publishes the result.
+ *
+ * DESIGN
+ * One collector thread per daemon. Each tick it reads /proc (through procfs),
+ * builds a new snapshot from the readings and the previous tick's counters
+ * (rates are deltas over the measured monotonic time), publishes it
+ * (snapshot_publish), renders it once (render_tick_create) and hands the
+ * result to every stream (broadcast_publish). The previous counters and the
+ * "already warned" flags belong to the collector thread alone. main may call
+ * collector_set_interval() from another thread: the interval is guarded by
+ * lock, which also carries the stop flag and the condition the thread sleeps
+ * on (CLOCK_MONOTONIC), so a stop or a new interval takes effect at once.
+ */
+#ifndef SSE_COLLECTOR_H
+#define SSE_COLLECTOR_H
+
+#include <stdint.h>
+
+#include "snapshot.h"
+
+typedef struct collector collector_t;
+
+/*
+ * A collector reading procfs (e.g. "/proc") and sysfs. Its first snapshot
+ * gets seq first_seq; each later one the next number.
+ */
+collector_t *collector_create(const char *procfs, const char *sysfs, uint64_t first_seq);
+
+/* Free c; its thread must be stopped. */
+void collector_destroy(collector_t *c);
+
+/* Read from another procfs directory from the next sample on (tests). */
+void collector_set_procfs(collector_t *c, const char *procfs);
+
+/*
+ * Read everything once and return a new snapshot (one reference) stamped
+ * wall_ns (Unix ns) and mono_ns (CLOCK_MONOTONIC ns, for rates). On the
+ * first sample, CPU percentages are averages since boot, as vmstat's first
+ * line. A source that cannot be read leaves its group absent (has_* = 0) and
+ * is logged once until it comes back. Called by one thread at a time.
+ */
+struct snapshot *collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_ns);
+
+/* One tick: sample now, publish, render, broadcast. */
+void collector_tick(collector_t *c);
+
+/* Start the thread, ticking every interval seconds. Returns 0 or -1. */
+int collector_start(collector_t *c, double interval);
+
+/* Change the interval; the next tick comes interval after the last one. */
+void collector_set_interval(collector_t *c, double interval);
+
+/* Stop and join the thread. */
+void collector_stop(collector_t *c);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * futex: the two Linux futex operations the broadcast wake-up needs, on a
+ * 32-bit atomic word. Header-only: glibc has no wrapper for the system call.
+ */
+#ifndef SSE_FUTEX_H
+#define SSE_FUTEX_H
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Sleep while *word == expected, at most *timeout (relative; NULL = forever).
+ * Returns at once if the word already differs. Spurious returns happen:
+ * callers re-check their condition.
+ */
+static inline void
+futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
+{
+	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected,
+	    timeout, NULL, 0);
+}
+
+/* Wake every thread sleeping on word: one system call, whatever their number. */
+static inline void
+futex_wake_all(_Atomic uint32_t *word)
+{
+	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX,
+	    NULL, NULL, 0);
+}
+
+#endif

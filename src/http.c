@@ -1,0 +1,407 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broadcast.h"
+#include "log.h"
+#include "prom.h"
+#include "render.h"
+#include "snapshot.h"
+#include "stats.h"
+#include "strbuf.h"
+#include "stream.h"
+#include "xmem.h"
+
+static struct MHD_Daemon *daemon_handle;
+static char webroot[PATH_MAX];
+
+/* Per-request state, from the first handler call to the completion callback. */
+struct request {
+	struct timespec start;	/* CLOCK_MONOTONIC */
+	int is_stream;		/* streams are not counted as requests */
+};
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_owned(struct MHD_Connection *conn, char *body, size_t len, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Parse a whole decimal uint64 (an SSE id). Returns 0 or -1. */
+static int
+parse_id(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* "snapshot,html" -> mask; on an unknown name, a message in why. */
+static int
+parse_events(const char *list, unsigned *mask, char *why, size_t whylen)
+{
+	const char *p = list;
+
+	*mask = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		int ev = render_event_lookup(p, len);
+
+		if (ev < 0) {
+			snprintf(why, whylen, "unknown event type '%.*s' in events=; known types:",
+			    (int)(len > 64 ? 64 : len), p);
+			for (int i = 0; i < RENDER_EV_COUNT; i++) {
+				size_t n = strlen(why);
+
+				snprintf(why + n, whylen - n, " %s", render_event_name(i));
+			}
+			strncat(why, "\n", whylen - strlen(why) - 1);
+			return -1;
+		}
+		*mask |= 1u << ev;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}
+
+static enum MHD_Result
+serve_events(struct MHD_Connection *conn, struct request *req, int head)
+{
+	const char *events, *last;
+	unsigned mask = RENDER_EV_ALL;
+	uint64_t last_id = 0;
+	int have_last = 0;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char why[256];
+
+	events = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "events");
+	if (events != NULL && parse_events(events, &mask, why, sizeof(why)) == -1)
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST, why);
+
+	last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+	if (last == NULL)
+		last = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lastEventId");
+	if (last != NULL && *last != '\0') {
+		if (parse_id(last, &last_id) == -1)
+			return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+			    "Last-Event-ID must be an event id sent by this server (a decimal number)\n");
+		have_last = 1;
+	}
+
+	if (head) {
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		stream_add_headers(r);
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+
+	if (stream_open(mask, have_last, last_id, &r) != STREAM_OK)
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many event streams open; try again later\n");
+	req->is_stream = 1;
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+unref_tick(void *cls)
+{
+	render_tick_unref(cls);
+}
+
+static enum MHD_Result
+serve_snapshot(struct MHD_Connection *conn)
+{
+	render_tick_t *t = broadcast_latest();
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *json;
+	size_t len;
+
+	if (t == NULL)
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot collected yet\n");
+	json = render_tick_json(t, &len);
+	/* The tick's own bytes, no copy: the response holds the reference. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)json,
+	    unref_tick, t);	/* MHD only reads it */
+	if (r == NULL) {
+		render_tick_unref(t);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *conn)
+{
+	struct snapshot *s = snapshot_acquire();
+	struct strbuf sb = STRBUF_INIT;
+	char *body;
+	size_t len;
+
+	if (s == NULL)
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot collected yet\n");
+	prom_render(&sb, s);
+	snapshot_release(s);
+	body = strbuf_detach(&sb, &len);
+	return reply_owned(conn, body, len, PROM_CONTENT_TYPE);
+}
+
+static const char *
+content_type(const char *name)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char *dot = strrchr(name, '.');
+
+	for (size_t i = 0; dot != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return NULL;
+}
+
+/* A page file: one path component of safe characters, a known type. */
+static enum MHD_Result
+serve_file(struct MHD_Connection *conn, const char *url)
+{
+	const char *name = strcmp(url, "/") == 0 ? "index.html" : url + 1;
+	const char *type = content_type(name);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char path[PATH_MAX + 256];
+	struct stat st;
+	int fd;
+
+	if (name[0] == '.' || name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0' || type == NULL)
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	snprintf(path, sizeof(path), "%s/%s", webroot, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno != ENOENT)
+			log_warn("%s", path);
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	}
+	r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);	/* takes fd */
+	if (r == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	struct request *req = *req_cls;
+	int head;
+
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	if (req == NULL) {
+		/* First call: headers only. Start the clock; answer on the next call. */
+		req = xcalloc(1, sizeof(*req));
+		clock_gettime(CLOCK_MONOTONIC, &req->start);
+		*req_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;	/* a body we do not read */
+		return MHD_YES;
+	}
+
+	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+
+	if (strcmp(url, "/events") == 0)
+		return serve_events(conn, req, head);
+	if (strcmp(url, "/api/snapshot") == 0)
+		return serve_snapshot(conn);
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(conn);
+	if (strcmp(url, "/healthz") == 0)
+		return reply_text(conn, MHD_HTTP_OK, "ok\n");
+	return serve_file(conn, url);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *req = *req_cls;
+	struct timespec now;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (req == NULL)
+		return;
+	if (!req->is_stream) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		stats_request_done((uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
+		    (uint64_t)(now.tv_nsec - req->start.tv_nsec));
+	}
+	free(req);
+	*req_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warnx("libmicrohttpd: %s", msg);
+}
+
+int
+http_start(const struct config *c, struct config_listen *bound)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+
+	memset(&ss, 0, sizeof(ss));
+	if (c->listen.family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)c->listen.port);
+		if (inet_pton(AF_INET6, c->listen.host, &sin6->sin6_addr) != 1)
+			goto bad_address;
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)c->listen.port);
+		if (inet_pton(AF_INET, c->listen.host, &sin->sin_addr) != 1)
+			goto bad_address;
+	}
+	snprintf(webroot, sizeof(webroot), "%s", c->webroot);
+
+	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
+	    handle, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (daemon_handle == NULL) {
+		log_fatal("cannot listen on %s port %u (is the address in use, or not on this host?)",
+		    c->listen.host, c->listen.port);
+		return -1;
+	}
+	*bound = c->listen;
+	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
+	if (info != NULL && info->port != 0)
+		bound->port = info->port;
+	return 0;
+
+bad_address:
+	log_fatal("listen: '%s' is not a numeric address", c->listen.host);
+	return -1;
+}
+
+void
+http_stop(void)
+{
+	MHD_socket fd;
+
+	if (daemon_handle == NULL)
+		return;
+	fd = MHD_quiesce_daemon(daemon_handle);
+	broadcast_stop();
+	MHD_stop_daemon(daemon_handle);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	daemon_handle = NULL;
+}

@@ -1,0 +1,30 @@
+/*
+ * http: the libmicrohttpd daemon and its routes.
+ *
+ * DESIGN
+ * main calls http_start() and http_stop(); libmicrohttpd calls the handlers
+ * from its connection threads (one per connection). The daemon pointer and
+ * the webroot are written by http_start() before any connection exists and
+ * only read afterwards. Shutdown order (see shared MHD notes): quiesce (stop
+ * accepting), broadcast_stop() (every blocked stream returns end-of-stream),
+ * then MHD_stop_daemon() joins the connection threads.
+ */
+#ifndef SSE_HTTP_H
+#define SSE_HTTP_H
+
+#include "config.h"
+
+/* Connections kept free beyond max_clients for scrapes and health checks. */
+#define HTTP_RESERVED_CONNECTIONS 32
+
+/*
+ * Listen on c->listen and serve. Returns 0, or -1 with the reason logged.
+ * On success *bound holds the address actually bound (the real port when
+ * c->listen.port was 0).
+ */
+int http_start(const struct config *c, struct config_listen *bound);
+
+/* Stop accepting, end every stream, join every connection thread. */
+void http_stop(void);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * sse-metricsd: host metrics, collected once per tick, streamed to any number
+ * of viewers over Server-Sent Events.
+ *
+ * main owns the process: options, configuration, signals, and the order in
+ * which modules start and stop. Every signal is blocked in every thread and
+ * taken here with sigwait(), so no handler ever runs inside a module.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broadcast.h"
+#include "collector.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "snapshot.h"
+#include "stream.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: sse-metricsd [-htVv] [-c FILE] [-l ADDR:PORT]\n"
+	    "  -c, --config FILE       configuration file (default %s)\n"
+	    "  -l, --listen ADDR:PORT  listen here instead (e.g. 127.0.0.1:%d, [::1]:%d)\n"
+	    "  -t, --check-config      check the configuration, print 'configuration OK', exit\n"
+	    "  -v, --verbose           log debug messages too\n"
+	    "  -V, --version           print the version and exit\n"
+	    "  -h, --help              print this help and exit\n",
+	    CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_PORT, CONFIG_DEFAULT_PORT);
+}
+
+/*
+ * Load the configuration. A missing default file means built-in defaults;
+ * a missing named file is an error. Errors go to stderr as FILE:LINE: ...
+ */
+static int
+load_config(const char *path, int named, struct config *c)
+{
+	if (!named && access(path, F_OK) == -1 && errno == ENOENT) {
+		config_defaults(c);
+		return 0;
+	}
+	return config_load(path, c, stderr);
+}
+
+/* One descriptor per stream plus a few: raise the soft limit to the hard one. */
+static void
+raise_fd_limit(unsigned max_clients)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)max_clients + HTTP_RESERVED_CONNECTIONS + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise the open-file limit");
+	}
+	if (rl.rlim_cur < need)
+		log_warnx("the open-file limit (%llu) is below what max_clients = %u needs (%llu);"
+		    " raise LimitNOFILE= or lower max_clients", (unsigned long long)rl.rlim_cur,
+		    max_clients, (unsigned long long)need);
+}
+
+/* SIGHUP: apply what can change at run time; name what needs a restart. */
+static void
+reload(const char *path, int named, struct config *running, collector_t *collector)
+{
+	struct config next;
+
+	log_info("reloading %s", path);
+	if (load_config(path, named, &next) == -1) {
+		log_warnx("%s has errors (above); keeping the running configuration", path);
+		return;
+	}
+	next.listen = running->listen;	/* -l wins, and the socket stays */
+	/* timeout needs a restart, so the new heartbeat must fit the running one. */
+	if (2 * next.heartbeat >= running->timeout) {
+		log_warnx("heartbeat %u needs a timeout above %u, and the running timeout is %u;"
+		    " keeping the running configuration", next.heartbeat, 2 * next.heartbeat,
+		    running->timeout);
+		return;
+	}
+#define RESTART_ONLY(field, name) \
+	if (memcmp(&next.field, &running->field, sizeof(next.field)) != 0) \
+		log_warnx("%s changed; it takes effect at the next restart", name)
+	RESTART_ONLY(history, "history");
+	RESTART_ONLY(max_clients, "max_clients");
+	RESTART_ONLY(thread_stack, "thread_stack");
+	RESTART_ONLY(connection_memory, "connection_memory");
+	RESTART_ONLY(timeout, "timeout");
+	RESTART_ONLY(procfs, "procfs");
+	RESTART_ONLY(sysfs, "sysfs");
+	RESTART_ONLY(webroot, "webroot");
+#undef RESTART_ONLY
+	running->interval = next.interval;
+	running->heartbeat = next.heartbeat;
+	running->client_buffer = next.client_buffer;
+	collector_set_interval(collector, running->interval);
+	stream_configure(running->heartbeat, running->client_buffer);
+	log_info("configuration reloaded (interval %g s, heartbeat %u s, client_buffer %u)",
+	    running->interval, running->heartbeat, running->client_buffer);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = CONFIG_DEFAULT_PATH, *listen_arg = NULL;
+	int named = 0, check_only = 0, verbosity = 0, ch, sig;
+	struct config cfg;
+	struct config_listen bound;
+	collector_t *collector;
+	sigset_t sigs;
+	struct timespec t0, t1;
+	char url[128];
+
+	while ((ch = getopt_long(argc, argv, "c:l:tvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; named = 1; break;
+		case 'l': listen_arg = optarg; break;
+		case 't': check_only = 1; break;
+		case 'v': verbosity++; break;
+		case 'V': printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	log_init(verbosity);
+
+	if (load_config(path, named, &cfg) == -1)
+		return 1;
+	if (listen_arg != NULL) {
+		const char *why;
+
+		if (config_parse_listen(listen_arg, &cfg.listen, &why) == -1) {
+			fprintf(stderr, "sse-metricsd: -l %s: %s\n", listen_arg, why);
+			return 1;
+		}
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		return 0;
+	}
+
+	/* Before any thread exists, so every thread inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(cfg.max_clients);
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	broadcast_init(cfg.history, cfg.max_clients);
+	stream_configure(cfg.heartbeat, cfg.client_buffer);
+	/*
+	 * Ids start at the start time in Unix milliseconds and grow by one per
+	 * tick, so an id from an earlier run is always older than this run's
+	 * history: a reconnecting client gets a reset, never wrong events.
+	 */
+	collector = collector_create(cfg.procfs, cfg.sysfs,
+	    (uint64_t)t0.tv_sec * 1000 + (uint64_t)t0.tv_nsec / 1000000);
+	collector_tick(collector);	/* the first snapshot before the first viewer */
+	if (collector_start(collector, cfg.interval) == -1 || http_start(&cfg, &bound) == -1) {
+		collector_stop(collector);
+		collector_destroy(collector);
+		return 1;
+	}
+	config_format_listen(&bound, url, sizeof(url));
+	log_info("listening on http://%s/ (interval %g s, max_clients %u)", url,
+	    cfg.interval, cfg.max_clients);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(path, named, &cfg, collector);
+			continue;
+		}
+		break;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_info("%s: stopping with %u streams open", strsignal(sig), broadcast_subscribers());
+	http_stop();
+	collector_stop(collector);
+	collector_destroy(collector);
+	broadcast_finalise();
+	snapshot_clear();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("stopped in %.0f ms", (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return 0;
+}

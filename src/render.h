@@ -1,0 +1,68 @@
+/*
+ * render: a snapshot turned, once per tick, into the bytes every viewer gets.
+ *
+ * DESIGN
+ * The collector thread calls render_tick_create() once per tick. The tick it
+ * returns is immutable: the snapshot's JSON (for /api/snapshot) and one
+ * pre-framed SSE event per event type, all sharing the snapshot's seq as id.
+ * Ticks are reference counted (atomic); the history and every stream's ring
+ * hold references, and any thread may read a tick it holds a reference to
+ * without a lock. Nothing here is rendered per viewer.
+ */
+#ifndef SSE_RENDER_H
+#define SSE_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+#include "strbuf.h"
+
+/* The event types of a tick, in the order a stream sends them. */
+enum render_event {
+	RENDER_EV_SNAPSHOT,	/* "snapshot": the JSON object on one line */
+	RENDER_EV_HTML,		/* "html": the dashboard's fragments for HTMX */
+	RENDER_EV_COUNT
+};
+
+#define RENDER_EV_ALL ((1u << RENDER_EV_COUNT) - 1)
+
+typedef struct render_tick render_tick_t;
+
+/* The name of an event type ("snapshot", "html"). */
+const char *render_event_name(enum render_event ev);
+
+/* The event type called name (len bytes), or -1. */
+int render_event_lookup(const char *name, size_t len);
+
+/* Render s (which the tick keeps a reference to). Returns one reference. */
+render_tick_t *render_tick_create(struct snapshot *s);
+
+/* Take one more reference. */
+render_tick_t *render_tick_ref(render_tick_t *t);
+
+/* Drop one reference; the last one frees the tick. NULL is ignored. */
+void render_tick_unref(render_tick_t *t);
+
+/* The snapshot's seq: the id of every event of the tick. */
+uint64_t render_tick_seq(const render_tick_t *t);
+
+/* The snapshot behind the tick. */
+const struct snapshot *render_tick_snapshot(const render_tick_t *t);
+
+/* The snapshot as one line of JSON, without framing (for /api/snapshot). */
+const char *render_tick_json(const render_tick_t *t, size_t *len);
+
+/* The framed SSE bytes of one event type, ready to write. */
+const char *render_tick_frame(const render_tick_t *t, enum render_event ev, size_t *len);
+
+/*
+ * Append the "reset" event for a client whose Last-Event-ID is no longer in
+ * the history: it is told to drop what it has; the latest tick follows.
+ */
+void render_reset_frame(struct strbuf *sb, uint64_t latest_seq);
+
+/* Build the snapshot's JSON object (exposed for tests and /api/snapshot). */
+char *render_json(const struct snapshot *s, size_t *len);
+
+#endif

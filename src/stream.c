@@ -1,0 +1,202 @@
+#include "stream.h"
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broadcast.h"
+#include "log.h"
+#include "render.h"
+#include "stats.h"
+#include "strbuf.h"
+#include "xmem.h"
+
+/* Buffer size libmicrohttpd asks us to fill per read; larger than a tick. */
+#define STREAM_BLOCK_SIZE (16 * 1024)
+
+static const char heartbeat_text[] = ": keep-alive\n\n";
+
+static atomic_uint heartbeat_seconds = 15;
+static atomic_uint client_buffer = 32;
+
+struct stream {
+	broadcast_sub_t *sub;
+	unsigned mask;		/* RENDER_EV_* bits wanted */
+	char *preamble;		/* "retry:" and maybe a reset event; sent first */
+	size_t preamble_len, preamble_off;
+	render_tick_t *cur;	/* tick being copied out, or NULL */
+	int cur_ev;		/* event type of cur being copied */
+	size_t cur_off;		/* bytes of that event already copied */
+	struct timespec last_write;	/* CLOCK_MONOTONIC */
+	uint64_t bytes;
+};
+
+void
+stream_configure(unsigned heartbeat, unsigned buffer)
+{
+	atomic_store(&heartbeat_seconds, heartbeat);
+	atomic_store(&client_buffer, buffer);
+}
+
+void
+stream_add_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	/* nginx: do not buffer this response. */
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+}
+
+/* Skip to the next event type of cur the viewer wants; drop cur after the last. */
+static void
+advance_event(struct stream *s)
+{
+	s->cur_off = 0;
+	while (++s->cur_ev < RENDER_EV_COUNT)
+		if (s->mask & (1u << s->cur_ev))
+			return;
+	render_tick_unref(s->cur);
+	s->cur = NULL;
+}
+
+static void
+start_tick(struct stream *s, render_tick_t *t)
+{
+	s->cur = t;
+	s->cur_ev = -1;
+	advance_event(s);
+}
+
+/* Copy as much of the queued ticks as fits into buf; never blocks. */
+static size_t
+fill(struct stream *s, char *buf, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		const char *frame;
+		size_t len, chunk;
+
+		if (s->cur == NULL) {
+			render_tick_t *t = broadcast_try_next(s->sub);
+
+			if (t == NULL)
+				break;
+			start_tick(s, t);
+			continue;
+		}
+		frame = render_tick_frame(s->cur, (enum render_event)s->cur_ev, &len);
+		chunk = len - s->cur_off;
+		if (chunk > max - n)
+			chunk = max - n;
+		memcpy(buf + n, frame + s->cur_off, chunk);
+		n += chunk;
+		s->cur_off += chunk;
+		if (s->cur_off == len)
+			advance_event(s);
+	}
+	return n;
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	size_t n;
+
+	(void)pos;
+	if (s->preamble_off < s->preamble_len) {
+		/* First bytes at once, so the client sees the headers now. */
+		n = s->preamble_len - s->preamble_off;
+		if (n > max)
+			n = max;
+		memcpy(buf, s->preamble + s->preamble_off, n);
+		s->preamble_off += n;
+		goto wrote;
+	}
+
+	for (;;) {
+		struct timespec deadline;
+		render_tick_t *t;
+
+		if ((n = fill(s, buf, max)) > 0)
+			goto wrote;
+
+		deadline = s->last_write;
+		deadline.tv_sec += atomic_load_explicit(&heartbeat_seconds, memory_order_relaxed);
+		switch (broadcast_next(s->sub, &deadline, &t)) {
+		case BROADCAST_TICK:
+			start_tick(s, t);
+			break;
+		case BROADCAST_TIMEOUT:
+			/* A comment: keeps proxies from closing, and finds dead peers. */
+			n = sizeof(heartbeat_text) - 1;
+			if (n > max)
+				n = max;
+			memcpy(buf, heartbeat_text, n);
+			goto wrote;
+		case BROADCAST_STOPPING:
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+	}
+wrote:
+	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
+	s->bytes += n;
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	uint64_t dropped = broadcast_sub_dropped(s->sub);
+
+	if (dropped)
+		log_debug("stream closed after dropping %llu ticks", (unsigned long long)dropped);
+	broadcast_unsubscribe(s->sub);
+	render_tick_unref(s->cur);
+	stats_stream_closed(s->bytes);
+	free(s->preamble);
+	free(s);
+}
+
+enum stream_open_status
+stream_open(unsigned mask, int have_last_id, uint64_t last_id, struct MHD_Response **response)
+{
+	struct strbuf pre = STRBUF_INIT;
+	struct stream *s;
+	int reset;
+
+	s = xcalloc(1, sizeof(*s));
+	s->mask = mask;
+	s->sub = broadcast_subscribe(atomic_load(&client_buffer), have_last_id, last_id, &reset);
+	if (s->sub == NULL) {
+		free(s);
+		stats_stream_rejected();
+		return STREAM_FULL;
+	}
+
+	strbuf_printf(&pre, "retry: %d\n\n", STREAM_RETRY_MS);
+	if (reset) {
+		render_tick_t *latest = broadcast_latest();
+
+		render_reset_frame(&pre, latest ? render_tick_seq(latest) : 0);
+		render_tick_unref(latest);
+	}
+	s->preamble = strbuf_detach(&pre, &s->preamble_len);
+	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
+
+	*response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE,
+	    stream_read, s, stream_free);
+	if (*response == NULL) {
+		stream_free(s);
+		return STREAM_FULL;
+	}
+	stream_add_headers(*response);
+	stats_stream_opened();
+	return STREAM_OK;
+}

@@ -1,0 +1,43 @@
+/*
+ * stream: one viewer's event stream, as a libmicrohttpd content reader.
+ *
+ * DESIGN
+ * libmicrohttpd runs each connection in its own thread; that thread calls
+ * the stream's reader, which blocks in broadcast_next() on the stream's own
+ * ring until a tick, a heartbeat deadline or shutdown, then copies the
+ * shared, pre-framed bytes of the event types the viewer asked for into
+ * libmicrohttpd's buffer. A stream's state is touched by its connection
+ * thread only (the reader, then the free callback, which libmicrohttpd calls
+ * after the last read). heartbeat and client_buffer are atomics that main
+ * may change on SIGHUP; a stream reads them without a lock.
+ */
+#ifndef SSE_STREAM_H
+#define SSE_STREAM_H
+
+#include <stdint.h>
+
+struct MHD_Response;
+
+/* The "retry:" a client gets first, in milliseconds. */
+#define STREAM_RETRY_MS 3000
+
+/* Settings that SIGHUP may change; they apply from the next read. */
+void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
+
+enum stream_open_status {
+	STREAM_OK,
+	STREAM_FULL,		/* max_clients streams open, or stopping: 503 */
+};
+
+/*
+ * Open a stream sending the event types in mask (RENDER_EV_* bits), starting
+ * after last_id when have_last_id. On STREAM_OK *response is a libmicrohttpd
+ * response with the SSE headers set, to queue once and destroy.
+ */
+enum stream_open_status stream_open(unsigned mask, int have_last_id,
+    uint64_t last_id, struct MHD_Response **response);
+
+/* Add the headers every event-stream response carries (also for HEAD). */
+void stream_add_headers(struct MHD_Response *response);
+
+#endif

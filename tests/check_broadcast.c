@@ -1,0 +1,302 @@
+/* The broadcast: history replay, resets, limits, drop-oldest for slow
+ * streams, timeouts, stop, and many streams blocked on one wake-all while a
+ * publisher runs (run under ThreadSanitizer too). */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "broadcast.h"
+#include "render.h"
+#include "snapshot.h"
+#include "stats.h"
+
+static void
+publish_seq(uint64_t seq)
+{
+	struct snapshot *s = snapshot_new();
+
+	s->seq = seq;
+	broadcast_publish(render_tick_create(s));
+	snapshot_release(s);
+}
+
+/* Pop the next queued seq without waiting; 0 when empty. */
+static uint64_t
+pop_seq(broadcast_sub_t *sub)
+{
+	render_tick_t *t = broadcast_try_next(sub);
+	uint64_t seq;
+
+	if (t == NULL)
+		return 0;
+	seq = render_tick_seq(t);
+	render_tick_unref(t);
+	return seq;
+}
+
+static struct timespec
+in_ms(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_nsec -= 1000000000L;
+		ts.tv_sec++;
+	}
+	return ts;
+}
+
+static void
+setup(void)
+{
+	broadcast_init(5, 4);
+}
+
+static void
+teardown(void)
+{
+	broadcast_finalise();
+}
+
+START_TEST(new_stream_gets_latest_at_once)
+{
+	broadcast_sub_t *sub;
+	int reset = -1;
+
+	/* Before anything was published a stream starts empty. */
+	sub = broadcast_subscribe(8, 0, 0, &reset);
+	ck_assert_ptr_nonnull(sub);
+	ck_assert_uint_eq(pop_seq(sub), 0);
+	broadcast_unsubscribe(sub);
+
+	for (uint64_t i = 100; i <= 103; i++)
+		publish_seq(i);
+	sub = broadcast_subscribe(8, 0, 0, &reset);
+	ck_assert_int_eq(reset, 0);
+	ck_assert_uint_eq(pop_seq(sub), 103);
+	ck_assert_uint_eq(pop_seq(sub), 0);
+	publish_seq(104);
+	ck_assert_uint_eq(pop_seq(sub), 104);
+	broadcast_unsubscribe(sub);
+}
+END_TEST
+
+/* Last-Event-ID cases: {last id, expected queued seqs..., 0}, reset flag. */
+static const struct {
+	uint64_t last_id;
+	int reset;
+	uint64_t expect[6];
+} replay_cases[] = {
+	{ 107, 0, { 108, 109, 110, 0 } },	/* inside the history */
+	{ 105, 0, { 106, 107, 108, 109, 110, 0 } },	/* just before the oldest */
+	{ 110, 0, { 0 } },			/* the newest: nothing to replay */
+	{ 104, 1, { 110, 0 } },			/* older than the history */
+	{ 1, 1, { 110, 0 } },
+	{ 111, 1, { 110, 0 } },			/* from the future (another run) */
+};
+
+START_TEST(last_event_id_replay)
+{
+	broadcast_sub_t *sub;
+	int reset = -1;
+
+	for (uint64_t i = 101; i <= 110; i++)	/* history keeps 106..110 */
+		publish_seq(i);
+	sub = broadcast_subscribe(2, 1, replay_cases[_i].last_id, &reset);
+	ck_assert_ptr_nonnull(sub);
+	ck_assert_int_eq(reset, replay_cases[_i].reset);
+	/* Capacity 2 is grown to hold the whole replay: nothing dropped. */
+	for (int k = 0; ; k++) {
+		ck_assert_uint_eq(pop_seq(sub), replay_cases[_i].expect[k]);
+		if (replay_cases[_i].expect[k] == 0)
+			break;
+	}
+	ck_assert_uint_eq(broadcast_sub_dropped(sub), 0);
+	broadcast_unsubscribe(sub);
+}
+END_TEST
+
+START_TEST(max_subscribers)
+{
+	broadcast_sub_t *subs[4];
+	int reset;
+
+	for (int i = 0; i < 4; i++)
+		ck_assert_ptr_nonnull(subs[i] = broadcast_subscribe(4, 0, 0, &reset));
+	ck_assert_uint_eq(broadcast_subscribers(), 4);
+	ck_assert_ptr_null(broadcast_subscribe(4, 0, 0, &reset));
+	/* Removing one from the middle frees a place; the others still get ticks. */
+	broadcast_unsubscribe(subs[1]);
+	ck_assert_uint_eq(broadcast_subscribers(), 3);
+	subs[1] = broadcast_subscribe(4, 0, 0, &reset);
+	ck_assert_ptr_nonnull(subs[1]);
+	publish_seq(7);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_uint_eq(pop_seq(subs[i]), 7);
+		broadcast_unsubscribe(subs[i]);
+	}
+	ck_assert_uint_eq(broadcast_subscribers(), 0);
+}
+END_TEST
+
+START_TEST(slow_stream_drops_oldest_others_unaffected)
+{
+	broadcast_sub_t *slow, *fast;
+	struct stats_values sv;
+	int reset;
+
+	slow = broadcast_subscribe(3, 0, 0, &reset);
+	fast = broadcast_subscribe(3, 0, 0, &reset);
+	for (uint64_t i = 1; i <= 10; i++) {
+		publish_seq(i);
+		ck_assert_uint_eq(pop_seq(fast), i);
+	}
+	/* The slow one kept the newest three. */
+	ck_assert_uint_eq(pop_seq(slow), 8);
+	ck_assert_uint_eq(pop_seq(slow), 9);
+	ck_assert_uint_eq(pop_seq(slow), 10);
+	ck_assert_uint_eq(broadcast_sub_dropped(slow), 7);
+	ck_assert_uint_eq(broadcast_sub_dropped(fast), 0);
+	stats_read(&sv);
+	ck_assert_uint_eq(sv.events_dropped_total, 7);
+	broadcast_unsubscribe(slow);
+	broadcast_unsubscribe(fast);
+}
+END_TEST
+
+START_TEST(next_times_out_then_stops)
+{
+	broadcast_sub_t *sub;
+	render_tick_t *t = NULL;
+	struct timespec deadline;
+	int reset;
+
+	sub = broadcast_subscribe(4, 0, 0, &reset);
+	deadline = in_ms(50);
+	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TIMEOUT);
+	publish_seq(3);
+	deadline = in_ms(1000);
+	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TICK);
+	ck_assert_uint_eq(render_tick_seq(t), 3);
+	render_tick_unref(t);
+	broadcast_stop();
+	deadline = in_ms(60000);
+	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_STOPPING);
+	/* Stopping refuses new streams. */
+	ck_assert_ptr_null(broadcast_subscribe(4, 0, 0, &reset));
+	broadcast_unsubscribe(sub);
+}
+END_TEST
+
+/* Many streams, each blocked in broadcast_next, woken by one publisher. */
+#define STREAMS 64
+#define TICKS 300
+struct consumer {
+	broadcast_sub_t *sub;
+	uint64_t first, last, count, gaps;
+};
+
+static void *
+consume(void *arg)
+{
+	struct consumer *c = arg;
+	render_tick_t *t;
+
+	for (;;) {
+		struct timespec deadline = in_ms(30000);
+
+		switch (broadcast_next(c->sub, &deadline, &t)) {
+		case BROADCAST_TICK:
+			if (c->count == 0)
+				c->first = render_tick_seq(t);
+			else if (render_tick_seq(t) != c->last + 1)
+				c->gaps++;
+			/* Read by the main thread while this one runs. */
+			__atomic_store_n(&c->last, render_tick_seq(t), __ATOMIC_RELEASE);
+			c->count++;
+			render_tick_unref(t);
+			break;
+		case BROADCAST_TIMEOUT:
+			c->gaps += 1000000;	/* a lost wake-up: fail loudly */
+			return NULL;
+		case BROADCAST_STOPPING:
+			return NULL;
+		}
+	}
+}
+
+START_TEST(many_streams_one_publisher)
+{
+	static struct consumer c[STREAMS];
+	pthread_t th[STREAMS];
+	int reset;
+
+	broadcast_finalise();
+	broadcast_init(10, STREAMS);
+	for (int i = 0; i < STREAMS; i++) {
+		c[i].sub = broadcast_subscribe(TICKS + 1, 0, 0, &reset);
+		ck_assert_ptr_nonnull(c[i].sub);
+		ck_assert_int_eq(pthread_create(&th[i], NULL, consume, &c[i]), 0);
+	}
+	for (uint64_t seq = 1; seq <= TICKS; seq++) {
+		publish_seq(seq);
+		if (seq % 50 == 0) {
+			struct timespec pause = { 0, 2000000 };
+
+			nanosleep(&pause, NULL);	/* let some streams fall asleep */
+		}
+	}
+	/* Wait until every stream saw the last tick, then stop them all. */
+	for (int spins = 0; spins < 3000; spins++) {
+		int behind = 0;
+
+		for (int i = 0; i < STREAMS; i++)
+			behind += __atomic_load_n(&c[i].last, __ATOMIC_ACQUIRE) != TICKS;
+		if (!behind)
+			break;
+		struct timespec pause = { 0, 10000000 };
+		nanosleep(&pause, NULL);
+	}
+	broadcast_stop();
+	for (int i = 0; i < STREAMS; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_uint_eq(c[i].first, 1);
+		ck_assert_uint_eq(c[i].last, TICKS);
+		ck_assert_uint_eq(c[i].count, TICKS);
+		ck_assert_uint_eq(c[i].gaps, 0);
+		broadcast_unsubscribe(c[i].sub);
+	}
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("broadcast");
+	TCase *tc = tcase_create("streams");
+	TCase *tt = tcase_create("threads");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, new_stream_gets_latest_at_once);
+	tcase_add_loop_test(tc, last_event_id_replay, 0,
+	    sizeof(replay_cases) / sizeof(replay_cases[0]));
+	tcase_add_test(tc, max_subscribers);
+	tcase_add_test(tc, slow_stream_drops_oldest_others_unaffected);
+	tcase_add_test(tc, next_times_out_then_stops);
+	tcase_add_checked_fixture(tt, setup, teardown);
+	tcase_add_test(tt, many_streams_one_publisher);
+	tcase_set_timeout(tt, 120);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tt);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
