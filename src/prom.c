@@ -26,7 +26,7 @@ static void
 gauge(struct strbuf *sb, const char *name, const char *help, double v)
 {
 	family(sb, name, "gauge", help);
-	strbuf_printf(sb, "%s %.17g\n", name, v);
+	strbuf_printf(sb, "%s %.15g\n", name, v);	/* exact below 1e15 */
 }
 
 static void

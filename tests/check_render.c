@@ -1,0 +1,239 @@
+/* render and prom: the JSON object, the pre-framed events of a tick, HTML
+ * escaping of every dynamic string, and the Prometheus text. */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom.h"
+#include "render.h"
+#include "snapshot.h"
+
+static struct snapshot *
+sample_snapshot(const char *hostname)
+{
+	struct snapshot *s = snapshot_new();
+
+	s->seq = 1763769600123ull;
+	s->timestamp_ns = 1763769600123456789ll;
+	s->elapsed_seconds = 1.000123;
+	snprintf(s->hostname, sizeof(s->hostname), "%s", hostname);
+	snprintf(s->kernel_release, sizeof(s->kernel_release), "6.1.0-test");
+	s->has_uptime = 1;
+	s->uptime_seconds = 93784.56;	/* 1d 2h 3m */
+	s->boot_time_seconds = 1763675815;
+	s->has_cpu = 1;
+	s->cpu_total.user_percent = 12.345;
+	s->cpu_total.idle_percent = 80;
+	s->cpu_total.system_percent = 7.655;
+	s->ncores = 2;
+	s->cores = calloc(2, sizeof(*s->cores));
+	s->cores[0].id = 0;
+	s->cores[0].user_percent = 50;
+	s->cores[0].idle_percent = 50;
+	s->cores[0].user_seconds = 1234.5;
+	s->cores[1].id = 3;	/* cpu1 and cpu2 offline */
+	s->cores[1].idle_percent = 100;
+	s->has_memory = 1;
+	s->mem_total_bytes = 8ull << 30;
+	s->mem_available_bytes = 6ull << 30;
+	s->mem_used_bytes = 2ull << 30;
+	s->mem_free_bytes = 1ull << 30;
+	s->mem_buffers_bytes = 100 << 20;
+	s->mem_cached_bytes = 3ull << 30;
+	s->swap_total_bytes = 1ull << 30;
+	s->swap_free_bytes = 1ull << 30;
+	s->has_load = 1;
+	s->load1 = 0.52;
+	s->load5 = 0.58;
+	s->load15 = 0.59;
+	s->tasks_running = 2;
+	s->tasks_total = 345;
+	s->streams_open = 3;
+	s->requests_total = 10;
+	s->requests_per_second = 2.5;
+	s->request_duration_mean_seconds = -1;
+	return s;
+}
+
+START_TEST(json_has_the_documented_fields)
+{
+	struct snapshot *s = sample_snapshot("web-1");
+	json_error_t err;
+	size_t len;
+	char *text = render_json(s, &len);
+	json_t *o = json_loads(text, 0, &err), *cores;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(len, strlen(text));
+	ck_assert_ptr_null(strchr(text, '\n'));	/* one line */
+	ck_assert_uint_eq(json_integer_value(json_object_get(o, "seq")), 1763769600123ull);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "timestamp_ns")), 1763769600123456789ll);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "host"), "hostname")), "web-1");
+	ck_assert_double_eq_tol(json_real_value(json_object_get(json_object_get(json_object_get(o, "cpu"),
+	    "total"), "user_percent")), 12.35, 1e-9);	/* two decimals */
+	cores = json_object_get(json_object_get(o, "cpu"), "cores");
+	ck_assert_uint_eq(json_array_size(cores), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(cores, 1), "cpu")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "memory"), "total_bytes")),
+	    8ll << 30);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "tasks"), "total")), 345);
+	/* No request in the last tick: the mean is null, not a made-up 0. */
+	ck_assert(json_is_null(json_object_get(json_object_get(o, "daemon"),
+	    "request_duration_mean_seconds")));
+	json_decref(o);
+	free(text);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(missing_groups_are_null)
+{
+	struct snapshot *s = snapshot_new();
+	size_t len;
+	char *text;
+	json_t *o;
+
+	s->seq = 1;
+	s->request_duration_mean_seconds = -1;
+	text = render_json(s, &len);
+	o = json_loads(text, 0, NULL);
+	ck_assert(json_is_null(json_object_get(o, "cpu")));
+	ck_assert(json_is_null(json_object_get(o, "memory")));
+	ck_assert(json_is_null(json_object_get(o, "load")));
+	ck_assert(json_is_null(json_object_get(json_object_get(o, "host"), "uptime_seconds")));
+	json_decref(o);
+	free(text);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(tick_frames_share_the_id)
+{
+	struct snapshot *s = sample_snapshot("web-1");
+	render_tick_t *t = render_tick_create(s);
+	const char *f, *json;
+	size_t len, jlen;
+
+	snapshot_release(s);	/* the tick keeps its own reference */
+	ck_assert_uint_eq(render_tick_seq(t), 1763769600123ull);
+	json = render_tick_json(t, &jlen);
+	f = render_tick_frame(t, RENDER_EV_SNAPSHOT, &len);
+	/* The snapshot event's data is exactly the /api/snapshot body. */
+	ck_assert(strncmp(f, "event: snapshot\nid: 1763769600123\ndata: ", 40) == 0);
+	ck_assert(memcmp(f + 40, json, jlen) == 0);
+	ck_assert(strcmp(f + 40 + jlen, "\n\n") == 0);
+	ck_assert_uint_eq(len, 40 + jlen + 2);
+
+	f = render_tick_frame(t, RENDER_EV_HTML, &len);
+	ck_assert(strncmp(f, "event: html\nid: 1763769600123\ndata: ", 36) == 0);
+	ck_assert_ptr_nonnull(strstr(f, "\ndata: "));	/* several data lines */
+	/* The only blank line is the last: nothing inside dispatches early. */
+	ck_assert_ptr_eq(strstr(f, "\n\n"), f + len - 2);
+	ck_assert_uint_eq(render_tick_snapshot(t)->cores[1].id, 3);
+	render_tick_unref(t);
+}
+END_TEST
+
+START_TEST(html_escapes_hostile_names)
+{
+	struct snapshot *s = sample_snapshot("<script>alert(\"x\")</script>&");
+	render_tick_t *t = render_tick_create(s);
+	size_t len;
+	const char *f = render_tick_frame(t, RENDER_EV_HTML, &len);
+
+	ck_assert_ptr_null(strstr(f, "<script>"));
+	ck_assert_ptr_nonnull(strstr(f, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;"));
+	ck_assert_ptr_nonnull(strstr(f, "1d 2h 3m"));
+	ck_assert_ptr_nonnull(strstr(f, "2.0 GiB / 8.0 GiB"));
+	render_tick_unref(t);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(event_names)
+{
+	ck_assert_int_eq(render_event_lookup("snapshot", 8), RENDER_EV_SNAPSHOT);
+	ck_assert_int_eq(render_event_lookup("html", 4), RENDER_EV_HTML);
+	ck_assert_int_eq(render_event_lookup("htmlx", 5), -1);
+	ck_assert_int_eq(render_event_lookup("snapshot,html", 4), -1);	/* "snap" */
+	ck_assert_int_eq(render_event_lookup("", 0), -1);
+	ck_assert_str_eq(render_event_name(RENDER_EV_HTML), "html");
+}
+END_TEST
+
+START_TEST(reset_frame)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	render_reset_frame(&sb, 42);
+	ck_assert(strncmp(sb.data, "event: reset\nid: 42\ndata: {", 27) == 0);
+	strbuf_free(&sb);
+}
+END_TEST
+
+/* Every sample line's family has HELP and TYPE before it; labels escaped. */
+START_TEST(prometheus_text)
+{
+	struct snapshot *s = sample_snapshot("a\"b\\c\nd");
+	struct strbuf sb = STRBUF_INIT;
+	char *copy, *line, *save = NULL;
+	char typed[64][96];
+	int ntyped = 0, samples = 0;
+
+	prom_render(&sb, s);
+	ck_assert_ptr_nonnull(strstr(sb.data, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1234.50\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "node_cpu_seconds_total{cpu=\"3\",mode=\"idle\"}"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "node_memory_MemAvailable_bytes 6442450944\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "node_load1 0.52\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "nodename=\"a\\\"b\\\\c\\nd\""));
+	ck_assert_ptr_nonnull(strstr(sb.data, "sse_metricsd_snapshot_seq 1763769600123\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "# TYPE sse_metricsd_requests_total counter\n"));
+
+	copy = strdup(sb.data);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[96];
+		int found = 0;
+
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			ck_assert_int_lt(ntyped, 64);
+			sscanf(line + 7, "%95s", typed[ntyped++]);
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		sscanf(line, "%95[^{ ]", name);
+		for (int i = 0; i < ntyped; i++)
+			found |= strcmp(typed[i], name) == 0;
+		ck_assert_msg(found, "sample %s has no TYPE line before it", name);
+		samples++;
+	}
+	ck_assert_int_gt(samples, 20);
+	free(copy);
+	strbuf_free(&sb);
+	snapshot_release(s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("render");
+	TCase *tc = tcase_create("render");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, json_has_the_documented_fields);
+	tcase_add_test(tc, missing_groups_are_null);
+	tcase_add_test(tc, tick_frames_share_the_id);
+	tcase_add_test(tc, html_escapes_hostile_names);
+	tcase_add_test(tc, event_names);
+	tcase_add_test(tc, reset_frame);
+	tcase_add_test(tc, prometheus_text);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
