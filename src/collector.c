@@ -87,8 +87,10 @@ static int
 track(collector_t *c, enum source src, int ok)
 {
 	if (!ok && !c->failing[src]) {
-		log_warnx("cannot read %s/%s; its metrics are left out until it can be read",
-		    c->procfs, source_files[src]);
+		int err = errno;	/* EINVAL: the procfs reader found bad contents */
+
+		log_warnx("cannot read %s/%s (%s); its metrics are left out until it can be read",
+		    c->procfs, source_files[src], err == EINVAL ? "unexpected contents" : strerror(err));
 		c->failing[src] = 1;
 	} else if (ok && c->failing[src]) {
 		log_info("%s/%s can be read again", c->procfs, source_files[src]);

@@ -1,0 +1,211 @@
+/* The collector on fixture trees: rates from two readings, the first reading,
+ * missing sources, CPUs that come and go, and the daemon's own counters. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "collector.h"
+#include "snapshot.h"
+#include "stats.h"
+
+#define TREE(name) TEST_DATA "/" name "/proc"
+#define SEC 1000000000LL
+
+static double
+sum_percent(const struct snapshot_cpu *c)
+{
+	return c->user_percent + c->nice_percent + c->system_percent + c->idle_percent +
+	    c->iowait_percent + c->irq_percent + c->softirq_percent + c->steal_percent;
+}
+
+START_TEST(rates_over_one_tick)
+{
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 500);
+	struct snapshot *a, *b;
+
+	a = collector_sample(c, 1700000000 * SEC, 10 * SEC);
+	collector_set_procfs(c, TREE("host2-later"));
+	b = collector_sample(c, 1700000001 * SEC, 11 * SEC + SEC / 2);
+
+	ck_assert_uint_eq(a->seq, 500);
+	ck_assert_uint_eq(b->seq, 501);
+	ck_assert_int_eq(b->timestamp_ns, 1700000001 * SEC);
+	ck_assert_double_eq_tol(b->elapsed_seconds, 1.5, 1e-9);
+
+	/* cpu0: +50 user, +20 system, +25 idle, +5 iowait of 100 ticks. */
+	ck_assert_uint_eq(b->ncores, 2);
+	ck_assert_uint_eq(b->cores[0].id, 0);
+	ck_assert_double_eq_tol(b->cores[0].user_percent, 50, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].system_percent, 20, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].idle_percent, 25, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].iowait_percent, 5, 1e-9);
+	/* cpu1: +10 user, +5 system, +80 idle, +5 softirq. */
+	ck_assert_double_eq_tol(b->cores[1].user_percent, 10, 1e-9);
+	ck_assert_double_eq_tol(b->cores[1].softirq_percent, 5, 1e-9);
+	ck_assert_double_eq_tol(b->cores[1].idle_percent, 80, 1e-9);
+	/* The total line: 200 ticks. */
+	ck_assert_double_eq_tol(b->cpu_total.user_percent, 30, 1e-9);
+	ck_assert_double_eq_tol(b->cpu_total.system_percent, 12.5, 1e-9);
+	ck_assert_double_eq_tol(b->cpu_total.idle_percent, 52.5, 1e-9);
+	ck_assert_double_eq_tol(sum_percent(&b->cpu_total), 100, 1e-9);
+	/* Cumulative seconds for Prometheus: ticks / USER_HZ (100 on Linux). */
+	ck_assert_double_eq_tol(b->cores[0].user_seconds, 100.50, 1e-9);
+
+	/* Memory as free(1) shows it: used = total - available. */
+	ck_assert_uint_eq(a->mem_total_bytes, 4294967296ull);
+	ck_assert_uint_eq(a->mem_used_bytes, 2147483648ull);
+	ck_assert_uint_eq(b->mem_used_bytes, 4294967296ull - 2143289344ull);
+	ck_assert_uint_eq(a->mem_cached_bytes, 805306368ull + 134217728ull);
+	ck_assert_uint_eq(a->swap_used_bytes, 2147483648ull - 1610612736ull);
+
+	ck_assert_double_eq_tol(b->load1, 0.48, 1e-9);
+	ck_assert_uint_eq(b->tasks_running, 1);
+	ck_assert_uint_eq(b->tasks_total, 346);
+	ck_assert_double_eq_tol(b->uptime_seconds, 12346.67, 1e-9);
+	ck_assert_uint_eq(b->boot_time_seconds, 1700000000);
+	ck_assert_str_eq(b->hostname, "host2");
+	ck_assert_str_eq(b->kernel_release, "6.1.0-18-amd64");
+
+	snapshot_release(a);
+	snapshot_release(b);
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(first_reading_is_since_boot)
+{
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
+	struct snapshot *a = collector_sample(c, 0, 0);
+
+	/* cpu0 = 10000 100 4000 200000 500 0 300 0: user 10000 / 214900. */
+	ck_assert_double_eq_tol(a->cores[0].user_percent, 100.0 * 10000 / 214900, 1e-9);
+	ck_assert_double_eq_tol(sum_percent(&a->cores[1]), 100, 1e-9);
+	ck_assert_double_eq(a->elapsed_seconds, 0);
+	snapshot_release(a);
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(missing_sources_leave_groups_out_and_recover)
+{
+	collector_t *c = collector_create(TREE("empty"), "/nonexistent", 1);
+	struct snapshot *a, *b;
+
+	a = collector_sample(c, 0, 0);
+	ck_assert_int_eq(a->has_cpu, 0);
+	ck_assert_int_eq(a->has_memory, 0);
+	ck_assert_int_eq(a->has_load, 0);
+	ck_assert_int_eq(a->has_uptime, 0);
+	ck_assert_str_eq(a->hostname, "");
+	collector_set_procfs(c, TREE("host2"));
+	b = collector_sample(c, SEC, SEC);
+	ck_assert_int_eq(b->has_cpu, 1);
+	ck_assert_int_eq(b->has_memory, 1);
+	ck_assert_str_eq(b->hostname, "host2");
+	snapshot_release(a);
+	snapshot_release(b);
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(broken_files_never_stop_the_collector)
+{
+	collector_t *c = collector_create(TREE("broken"), "/nonexistent", 1);
+
+	for (int i = 0; i < 3; i++) {
+		struct snapshot *s = collector_sample(c, i * SEC, i * SEC);
+
+		ck_assert_int_eq(s->has_cpu, 0);
+		ck_assert_int_eq(s->has_memory, 0);
+		snapshot_release(s);
+	}
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(cpus_that_come_and_go)
+{
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
+	struct snapshot *a, *b, *d;
+
+	a = collector_sample(c, 0, 0);
+	collector_set_procfs(c, TREE("cpu64"));	/* 63 CPUs, cpu13 offline */
+	b = collector_sample(c, SEC, SEC);
+	ck_assert_uint_eq(b->ncores, 63);
+	ck_assert_uint_eq(b->cores[13].id, 14);
+	for (size_t i = 0; i < b->ncores; i++)
+		ck_assert_double_eq_tol(sum_percent(&b->cores[i]), 100, 1e-6);
+	collector_set_procfs(c, TREE("host2-later"));
+	d = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_uint_eq(d->ncores, 2);
+	for (size_t i = 0; i < d->ncores; i++) {
+		ck_assert(d->cores[i].user_percent >= 0);
+		ck_assert_double_eq_tol(sum_percent(&d->cores[i]), 100, 1e-6);
+	}
+	snapshot_release(a);
+	snapshot_release(b);
+	snapshot_release(d);
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(old_kernel_without_memavailable)
+{
+	collector_t *c = collector_create(TREE("oldkernel"), "/nonexistent", 1);
+	struct snapshot *a = collector_sample(c, 0, 0);
+
+	ck_assert_int_eq(a->has_memory, 1);
+	ck_assert_int_eq(a->has_cpu, 1);
+	/* Estimated as free + buffers + cache, never above the total. */
+	ck_assert_uint_le(a->mem_available_bytes, a->mem_total_bytes);
+	ck_assert_uint_gt(a->mem_available_bytes, 0);
+	ck_assert_uint_eq(a->mem_used_bytes, a->mem_total_bytes - a->mem_available_bytes);
+	snapshot_release(a);
+	collector_destroy(c);
+}
+END_TEST
+
+START_TEST(daemon_counters_and_request_rate)
+{
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
+	struct snapshot *a, *b, *d;
+
+	a = collector_sample(c, 0, 0);
+	for (int i = 0; i < 10; i++)
+		stats_request_done(2000000);	/* 2 ms each */
+	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_uint_eq(b->requests_total - a->requests_total, 10);
+	ck_assert_double_eq_tol(b->requests_per_second, 5, 1e-9);
+	ck_assert_double_eq_tol(b->request_duration_mean_seconds, 0.002, 1e-12);
+	d = collector_sample(c, 3 * SEC, 3 * SEC);
+	ck_assert_double_eq(d->requests_per_second, 0);
+	ck_assert(d->request_duration_mean_seconds < 0);	/* none: rendered as null */
+	snapshot_release(a);
+	snapshot_release(b);
+	snapshot_release(d);
+	collector_destroy(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("collector");
+	TCase *tc = tcase_create("fixtures");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, rates_over_one_tick);
+	tcase_add_test(tc, first_reading_is_since_boot);
+	tcase_add_test(tc, missing_sources_leave_groups_out_and_recover);
+	tcase_add_test(tc, broken_files_never_stop_the_collector);
+	tcase_add_test(tc, cpus_that_come_and_go);
+	tcase_add_test(tc, old_kernel_without_memavailable);
+	tcase_add_test(tc, daemon_counters_and_request_rate);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
