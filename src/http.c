@@ -366,6 +366,7 @@ http_start(const struct config *c, struct config_listen *bound)
 
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
 	    handle, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,	/* first, so it sees every message */
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
@@ -373,7 +374,6 @@ http_start(const struct config *c, struct config_listen *bound)
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (daemon_handle == NULL) {
 		log_fatal("cannot listen on %s port %u (is the address in use, or not on this host?)",
@@ -394,12 +394,31 @@ bad_address:
 void
 http_stop(void)
 {
+	const struct timespec pause = { 0, 2 * 1000 * 1000 };
+	struct timespec start, now;
 	MHD_socket fd;
 
 	if (daemon_handle == NULL)
 		return;
 	fd = MHD_quiesce_daemon(daemon_handle);
 	broadcast_stop();
+	/*
+	 * Let every stream write its closing chunk: a stream unsubscribes in its
+	 * free callback, after libmicrohttpd has sent the end of the response.
+	 * MHD_stop_daemon() would shut the sockets down under them. Bounded, so
+	 * a stuck peer cannot hold the exit up.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (broadcast_subscribers() > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    HTTP_STOP_GRACE_MS) {
+			log_warnx("%u streams still open after %d ms; closing them",
+			    broadcast_subscribers(), HTTP_STOP_GRACE_MS);
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
 	MHD_stop_daemon(daemon_handle);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);

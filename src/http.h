@@ -7,7 +7,8 @@
  * the webroot are written by http_start() before any connection exists and
  * only read afterwards. Shutdown order (see shared MHD notes): quiesce (stop
  * accepting), broadcast_stop() (every blocked stream returns end-of-stream),
- * then MHD_stop_daemon() joins the connection threads.
+ * a bounded wait until every stream has sent its last chunk, then
+ * MHD_stop_daemon() joins the connection threads.
  */
 #ifndef SSE_HTTP_H
 #define SSE_HTTP_H
@@ -16,6 +17,9 @@
 
 /* Connections kept free beyond max_clients for scrapes and health checks. */
 #define HTTP_RESERVED_CONNECTIONS 32
+
+/* How long shutdown waits for streams to end cleanly before closing them. */
+#define HTTP_STOP_GRACE_MS 700
 
 /*
  * Listen on c->listen and serve. Returns 0, or -1 with the reason logged.
