@@ -74,7 +74,8 @@ raise_fd_limit(unsigned max_clients)
 
 /* SIGHUP: apply what can change at run time; name what needs a restart. */
 static void
-reload(const char *path, int named, struct config *running, collector_t *collector)
+reload(const char *path, int named, int listen_from_cli, struct config *running,
+    collector_t *collector)
 {
 	struct config next;
 
@@ -83,7 +84,8 @@ reload(const char *path, int named, struct config *running, collector_t *collect
 		log_warnx("%s has errors (above); keeping the running configuration", path);
 		return;
 	}
-	next.listen = running->listen;	/* -l wins, and the socket stays */
+	if (listen_from_cli)
+		next.listen = running->listen;	/* -l wins over the file */
 	/* timeout needs a restart, so the new heartbeat must fit the running one. */
 	if (2 * next.heartbeat >= running->timeout) {
 		log_warnx("heartbeat %u needs a timeout above %u, and the running timeout is %u;"
@@ -94,6 +96,7 @@ reload(const char *path, int named, struct config *running, collector_t *collect
 #define RESTART_ONLY(field, name) \
 	if (memcmp(&next.field, &running->field, sizeof(next.field)) != 0) \
 		log_warnx("%s changed; it takes effect at the next restart", name)
+	RESTART_ONLY(listen, "listen");
 	RESTART_ONLY(history, "history");
 	RESTART_ONLY(max_clients, "max_clients");
 	RESTART_ONLY(thread_stack, "thread_stack");
@@ -198,7 +201,7 @@ main(int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload(path, named, &cfg, collector);
+			reload(path, named, listen_arg != NULL, &cfg, collector);
 			continue;
 		}
 		break;
