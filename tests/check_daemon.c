@@ -1,0 +1,1748 @@
+/*
+ * The real daemon, end to end: each test writes a configuration file, starts
+ * DAEMON_PATH on 127.0.0.1 with port 0, learns the port from the
+ * "listening on http://127.0.0.1:PORT/" log line, and talks to it with
+ * libcurl the way a browser or a scraper would. The SSE bodies go through
+ * tests/sseclient.c, a parser that follows the WHATWG rules.
+ *
+ * DESIGN
+ * One daemon per test, in the global D. The test thread starts it and kills
+ * it; one drain thread reads the daemon's stderr into D.log until EOF (so
+ * the daemon never blocks on a full pipe) and wakes log waiters. D.mu guards
+ * D.log and D.eof; everything else in D belongs to the test thread.
+ * A daemon never outlives its test: the checked teardown SIGKILLs it; a
+ * failed assertion _exits the test process without teardown, but Check
+ * kills the test's process group after every test, and the daemon has
+ * PR_SET_PDEATHSIG besides. Config files live in one directory that main
+ * creates before the tests and empties and removes after them.
+ *
+ * Every wait is bounded; the numbers are generous so a loaded machine or a
+ * sanitizer build does not fail them, and the measured figures are printed.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sseclient.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* Streams held open across SIGTERM. */
+#define SIGTERM_STREAMS (SANITIZED ? 100 : 300)
+#define TEST_TIMEOUT 60
+#define START_TIMEOUT 10.0
+#define LISTEN_PREFIX "listening on http://127.0.0.1:"
+
+struct dbuf {
+	char *p;		/* NUL-terminated once anything was added */
+	size_t len, cap;
+};
+
+static struct {
+	pid_t pid;		/* the running daemon; 0 when none or reaped */
+	int err_fd;		/* read end of its stderr; -1 when closed */
+	pthread_t drainer;
+	int draining;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct dbuf log;	/* its stderr so far; D.mu */
+	int eof;		/* stderr reached EOF; D.mu */
+	unsigned port;
+	char conf[128];		/* the config file the daemon reads */
+} D = { .err_fd = -1 };
+
+/* Config files, made by main; tests only add files under it. */
+static char run_dir[64];
+
+/* Settings a test can change; zero or NULL means the usual test value. */
+struct dconf {
+	const char *interval;	/* "0.2" */
+	unsigned heartbeat;	/* 1 */
+	unsigned timeout;	/* 5 */
+	unsigned history;	/* 50 */
+	unsigned max_clients;	/* daemon default */
+	unsigned client_buffer;	/* daemon default */
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+dbuf_add(struct dbuf *b, const void *s, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			abort();
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void
+dbuf_printf(struct dbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[1024];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	ck_assert(n >= 0 && (size_t)n < sizeof(tmp));
+	dbuf_add(b, tmp, (size_t)n);
+}
+
+static const char *
+dbuf_str(const struct dbuf *b)
+{
+	return b->p != NULL ? b->p : "";
+}
+
+static void
+dbuf_free(struct dbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+config_text(struct dbuf *b, const struct dconf *c)
+{
+	dbuf_printf(b, "# written by check_daemon\n");
+	dbuf_printf(b, "listen = 127.0.0.1:0\n");
+	dbuf_printf(b, "interval = %s\n", c->interval != NULL ? c->interval : "0.2");
+	dbuf_printf(b, "heartbeat = %u\n", c->heartbeat ? c->heartbeat : 1);
+	dbuf_printf(b, "timeout = %u\n", c->timeout ? c->timeout : 5);
+	dbuf_printf(b, "history = %u\n", c->history ? c->history : 50);
+	if (c->max_clients)
+		dbuf_printf(b, "max_clients = %u\n", c->max_clients);
+	if (c->client_buffer)
+		dbuf_printf(b, "client_buffer = %u\n", c->client_buffer);
+	if (SANITIZED)
+		dbuf_printf(b, "thread_stack = 1M\n");
+	dbuf_printf(b, "procfs = %s\n", TEST_DATA "/host2/proc");
+	dbuf_printf(b, "webroot = %s\n", WEBROOT);
+}
+
+static void
+write_config(const char *path, const struct dconf *c)
+{
+	struct dbuf b = { 0 };
+
+	config_text(&b, c);
+	write_file(path, b.p);
+	dbuf_free(&b);
+}
+
+/* ---- the daemon process --------------------------------------------------- */
+
+/*
+ * fork and exec DAEMON_PATH with argv; its stdout goes to out_fd and its
+ * stderr to err_fd (-1: /dev/null). The child gets a clean signal state and
+ * dies with us.
+ */
+static pid_t
+spawn(char *const argv[], int out_fd, int err_fd)
+{
+	pid_t parent = getpid(), pid;
+
+	pid = fork();
+	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGCHLD };
+		struct sigaction sa;
+		sigset_t none;
+		int null_fd = open("/dev/null", O_RDWR);
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(null_fd, 0);
+		dup2(out_fd >= 0 ? out_fd : null_fd, 1);
+		dup2(err_fd >= 0 ? err_fd : null_fd, 2);
+		execv(DAEMON_PATH, argv);
+		dprintf(2, "exec %s: %s\n", DAEMON_PATH, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static void *
+drain(void *arg)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	(void)arg;
+	for (;;) {
+		n = read(D.err_fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&D.mu);
+		if (n > 0)
+			dbuf_add(&D.log, chunk, (size_t)n);
+		else
+			D.eof = 1;
+		pthread_cond_broadcast(&D.cv);
+		pthread_mutex_unlock(&D.mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+/* Bytes of the daemon's log so far: a mark for log_wait(). */
+static size_t
+log_mark(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&D.mu);
+	n = D.log.len;
+	pthread_mutex_unlock(&D.mu);
+	return n;
+}
+
+/* needle in the log at or after byte from, on a line already ended; D.mu held. */
+static int
+log_has_line(size_t from, const char *needle)
+{
+	const char *p;
+
+	if (D.log.len < from)
+		return 0;
+	p = strstr(dbuf_str(&D.log) + from, needle);
+	return p != NULL && strchr(p, '\n') != NULL;
+}
+
+/*
+ * Wait up to timeout seconds until a whole line holding needle is in the
+ * log at or after byte from. Returns 1 when it is, 0 on timeout or when the
+ * log ended without it.
+ */
+static int
+log_wait(size_t from, const char *needle, double timeout)
+{
+	struct timespec deadline;
+	double t = now_mono() + timeout;
+	int found;
+
+	deadline.tv_sec = (time_t)t;
+	deadline.tv_nsec = (long)((t - (double)deadline.tv_sec) * 1e9);
+	pthread_mutex_lock(&D.mu);
+	while (!(found = log_has_line(from, needle)) && !D.eof &&
+	    pthread_cond_timedwait(&D.cv, &D.mu, &deadline) != ETIMEDOUT)
+		;
+	if (!found)
+		found = log_has_line(from, needle);
+	pthread_mutex_unlock(&D.mu);
+	return found;
+}
+
+/* A copy of the log, for failure messages; the caller frees it. */
+static char *
+log_copy(void)
+{
+	char *s;
+
+	pthread_mutex_lock(&D.mu);
+	s = strdup(dbuf_str(&D.log));
+	pthread_mutex_unlock(&D.mu);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* Print the daemon's log to stderr and fail with msg. */
+#define fail_with_log(...) do { \
+	char *log_text_ = log_copy(); \
+	fprintf(stderr, "---- daemon log ----\n%s---- end of daemon log ----\n", log_text_); \
+	free(log_text_); \
+	ck_abort_msg(__VA_ARGS__); \
+} while (0)
+
+/* Start the daemon with -c D.conf and wait until it listens. */
+static void
+daemon_start_file(void)
+{
+	char *argv[] = { (char *)DAEMON_PATH, (char *)"-c", D.conf, NULL };
+	int fds[2];
+	char *p;
+	int found;
+
+	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built: %s", DAEMON_PATH,
+	    strerror(errno));
+	ck_assert_int_eq(D.pid, 0);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	D.pid = spawn(argv, -1, fds[1]);
+	close(fds[1]);
+	D.err_fd = fds[0];
+	D.eof = 0;
+	ck_assert_int_eq(pthread_create(&D.drainer, NULL, drain, NULL), 0);
+	D.draining = 1;
+
+	if (!log_wait(0, LISTEN_PREFIX, START_TIMEOUT))
+		fail_with_log("the daemon did not log \"%s...\" within %.0f s", LISTEN_PREFIX,
+		    START_TIMEOUT);
+	pthread_mutex_lock(&D.mu);
+	p = strstr(dbuf_str(&D.log), LISTEN_PREFIX) + strlen(LISTEN_PREFIX);
+	D.port = (unsigned)strtoul(p, &p, 10);
+	found = *p == '/';
+	pthread_mutex_unlock(&D.mu);
+	if (!found || D.port == 0 || D.port > 65535)
+		fail_with_log("cannot read the port from the listening line");
+}
+
+static void
+daemon_start(const struct dconf *c)
+{
+	write_config(D.conf, c);
+	daemon_start_file();
+}
+
+static int
+daemon_alive(void)
+{
+	return D.pid > 0 && waitpid(D.pid, NULL, WNOHANG) == 0;
+}
+
+static void
+setup(void)
+{
+	memset(&D.log, 0, sizeof(D.log));
+	D.pid = 0;
+	D.err_fd = -1;
+	D.draining = 0;
+	D.eof = 0;
+	pthread_mutex_init(&D.mu, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&D.cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	snprintf(D.conf, sizeof(D.conf), "%s/test-%ld.conf", run_dir, (long)getpid());
+}
+
+static void
+teardown(void)
+{
+	if (D.pid > 0) {
+		kill(D.pid, SIGKILL);
+		waitpid(D.pid, NULL, 0);
+		D.pid = 0;
+	}
+	if (D.draining) {
+		pthread_join(D.drainer, NULL);
+		D.draining = 0;
+	}
+	if (D.err_fd >= 0) {
+		close(D.err_fd);
+		D.err_fd = -1;
+	}
+	if (getenv("CHECK_DAEMON_LOG") != NULL && D.log.len > 0)
+		fprintf(stderr, "---- daemon log ----\n%s---- end ----\n", D.log.p);
+	dbuf_free(&D.log);
+	unlink(D.conf);
+	pthread_cond_destroy(&D.cv);
+	pthread_mutex_destroy(&D.mu);
+}
+
+/* ---- plain HTTP requests ------------------------------------------------- */
+
+struct reply {
+	long status;
+	CURLcode result;
+	struct dbuf headers;	/* raw header lines, status line included */
+	struct dbuf body;
+};
+
+static size_t
+collect(char *ptr, size_t size, size_t n, void *arg)
+{
+	dbuf_add(arg, ptr, size * n);
+	return size * n;
+}
+
+static void
+url_for(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "http://127.0.0.1:%u%s", D.port, path);
+}
+
+static void
+easy_common(CURL *e, const char *url)
+{
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+}
+
+/*
+ * One request: method "GET", "HEAD", "POST" or any other (sent as is),
+ * one optional extra header line, at most timeout_ms in all. A timeout
+ * still leaves the status that arrived in r->status.
+ */
+static void
+http_do(const char *method, const char *path, const char *header, long timeout_ms,
+    struct reply *r)
+{
+	CURL *e = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	char url[256];
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_ptr_nonnull(e);
+	url_for(url, sizeof(url), path);
+	easy_common(e, url);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &r->headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &r->body);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+	} else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (header != NULL) {
+		hl = curl_slist_append(hl, header);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
+	}
+	r->result = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(e);
+}
+
+static void
+reply_free(struct reply *r)
+{
+	dbuf_free(&r->headers);
+	dbuf_free(&r->body);
+}
+
+/*
+ * The value of header name in raw header lines (the last occurrence),
+ * trimmed, into out. Returns 1 when found.
+ */
+static int
+header_get(const struct dbuf *h, const char *name, char *out, size_t outlen)
+{
+	const char *line = dbuf_str(h), *end, *v;
+	size_t nlen = strlen(name);
+	int found = 0;
+
+	for (; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		if ((size_t)(end - line) <= nlen || strncasecmp(line, name, nlen) != 0 ||
+		    line[nlen] != ':')
+			continue;
+		v = line + nlen + 1;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		size_t vlen = (size_t)(end - v);
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen >= outlen)
+			vlen = outlen - 1;
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		found = 1;
+	}
+	return found;
+}
+
+/* ---- event streams ------------------------------------------------------- */
+
+struct stream {
+	CURL *easy;
+	struct curl_slist *hl;
+	sseclient_t *sse;
+	struct dbuf headers;
+	char head[64];		/* the first body bytes */
+	size_t head_len;
+	size_t body_len;
+	int done;		/* the transfer ended */
+	CURLcode result;
+	double t_start;		/* when it was added */
+	double t_snapshot;	/* first snapshot event, or 0 */
+	double t_comment;	/* first comment line, or 0 */
+};
+
+static size_t
+stream_write(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct stream *s = arg;
+	size_t len = size * n;
+
+	if (s->head_len < sizeof(s->head) - 1) {
+		size_t k = sizeof(s->head) - 1 - s->head_len;
+
+		if (k > len)
+			k = len;
+		memcpy(s->head + s->head_len, ptr, k);
+		s->head_len += k;
+		s->head[s->head_len] = '\0';
+	}
+	s->body_len += len;
+	sseclient_feed(s->sse, ptr, len);
+	if (s->t_comment == 0 && sseclient_comments(s->sse) > 0)
+		s->t_comment = now_mono();
+	return len;
+}
+
+static void
+stream_event(const struct sse_event *ev, void *arg)
+{
+	struct stream *s = arg;
+
+	if (s->t_snapshot == 0 && strcmp(ev->type, "snapshot") == 0)
+		s->t_snapshot = now_mono();
+}
+
+/* Start a GET of path on m; header is one extra header line or NULL. */
+static void
+stream_open(CURLM *m, struct stream *s, const char *path, const char *header)
+{
+	char url[256];
+
+	memset(s, 0, sizeof(*s));
+	s->easy = curl_easy_init();
+	ck_assert_ptr_nonnull(s->easy);
+	s->sse = sseclient_create();
+	sseclient_on_event(s->sse, stream_event, s);
+	url_for(url, sizeof(url), path);
+	easy_common(s->easy, url);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, &s->headers);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	if (header != NULL) {
+		s->hl = curl_slist_append(NULL, header);
+		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hl);
+	}
+	s->t_start = now_mono();
+	ck_assert_int_eq(curl_multi_add_handle(m, s->easy), CURLM_OK);
+}
+
+static void
+stream_close(CURLM *m, struct stream *s)
+{
+	if (s->easy == NULL)
+		return;
+	curl_multi_remove_handle(m, s->easy);
+	curl_easy_cleanup(s->easy);
+	curl_slist_free_all(s->hl);
+	sseclient_free(s->sse);
+	dbuf_free(&s->headers);
+	memset(s, 0, sizeof(*s));
+}
+
+static long
+stream_status(const struct stream *s)
+{
+	long status = 0;
+
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+typedef int pump_cond(void *arg);
+
+/*
+ * Run the transfers on m until cond(arg) holds (checked after every
+ * round) or timeout seconds pass. Returns 1 when cond held.
+ */
+static int
+pump(CURLM *m, double timeout, pump_cond *cond, void *arg)
+{
+	double deadline = now_mono() + timeout, left;
+	CURLMsg *msg;
+	int running, queued;
+
+	for (;;) {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &queued)) != NULL) {
+			struct stream *s = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			s->done = 1;
+			s->result = msg->data.result;
+		}
+		if (cond != NULL && cond(arg))
+			return 1;
+		left = deadline - now_mono();
+		if (left <= 0)
+			return 0;
+		curl_multi_poll(m, NULL, 0, left > 0.05 ? 50 : (int)(left * 1000) + 1, NULL);
+	}
+}
+
+static unsigned long long
+ev_id(const struct sse_event *ev)
+{
+	return strtoull(ev->id, NULL, 10);
+}
+
+/* The events of one id, in arrival order: one tick as the stream carried it. */
+struct tick {
+	unsigned long long id;
+	size_t first;		/* index of its first event */
+	unsigned snapshot, html, other;
+};
+
+/* Group s's events by consecutive id; returns the number of groups. */
+static size_t
+ticks_of(const struct stream *s, struct tick *t, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sseclient_count(s->sse); i++) {
+		const struct sse_event *ev = sseclient_event(s->sse, i);
+
+		if (n == 0 || t[n - 1].id != ev_id(ev)) {
+			if (n == max)
+				break;
+			memset(&t[n], 0, sizeof(t[n]));
+			t[n].id = ev_id(ev);
+			t[n].first = i;
+			n++;
+		}
+		if (strcmp(ev->type, "snapshot") == 0)
+			t[n - 1].snapshot++;
+		else if (strcmp(ev->type, "html") == 0)
+			t[n - 1].html++;
+		else
+			t[n - 1].other++;
+	}
+	return n;
+}
+
+/* The highest id seen on s, or 0. */
+static unsigned long long
+max_id(const struct stream *s)
+{
+	unsigned long long m = 0;
+
+	for (size_t i = 0; i < sseclient_count(s->sse); i++)
+		if (ev_id(sseclient_event(s->sse, i)) > m)
+			m = ev_id(sseclient_event(s->sse, i));
+	return m;
+}
+
+static int
+cond_first_snapshot(void *arg)
+{
+	return ((struct stream *)arg)->t_snapshot != 0;
+}
+
+/* At least two ticks with both a snapshot and an html event. */
+static int
+cond_two_full_ticks(void *arg)
+{
+	struct tick t[64];
+	size_t n = ticks_of(arg, t, 64), full = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].snapshot && t[i].html)
+			full++;
+	return full >= 2 || ((struct stream *)arg)->done;
+}
+
+/* Events of at least three distinct ids. */
+static int
+cond_three_ticks(void *arg)
+{
+	struct tick t[8];
+
+	return ticks_of(arg, t, 8) >= 3 || ((struct stream *)arg)->done;
+}
+
+struct until_id {
+	struct stream *s;
+	unsigned long long id;
+};
+
+static int
+cond_reached_id(void *arg)
+{
+	struct until_id *u = arg;
+
+	return max_id(u->s) >= u->id || u->s->done;
+}
+
+static int
+cond_two_events(void *arg)
+{
+	struct stream *s = arg;
+
+	return sseclient_count(s->sse) >= 2 || s->done;
+}
+
+static int
+cond_comment(void *arg)
+{
+	struct stream *s = arg;
+
+	return s->t_comment != 0 || s->done;
+}
+
+/* ---- the parser alone ---------------------------------------------------- */
+
+#define S(x) x, sizeof(x) - 1
+
+static const struct parse_case {
+	const char *name;
+	const char *input;
+	size_t input_len;
+	unsigned comments;
+	long long retry;
+	const char *last_id;
+	size_t nevents;
+	struct {
+		const char *type, *data, *id;
+		int has_id;
+	} ev[3];
+} parse_cases[] = {
+	{ "basic", S("event: a\nid: 1\ndata: x\n\n"), 0, -1, "1", 1,
+	    { { "a", "x", "1", 1 } } },
+	{ "crlf, two data lines", S("data: l1\r\ndata: l2\r\n\r\n"), 0, -1, "", 1,
+	    { { "message", "l1\nl2", "", 0 } } },
+	{ "cr only", S("data:a\rdata: b\r\r"), 0, -1, "", 1,
+	    { { "message", "a\nb", "", 0 } } },
+	{ "mixed line ends", S("data: 1\r\n\ndata: 2\r\rdata: 3\n\r\n"), 0, -1, "", 3,
+	    { { "message", "1", "", 0 }, { "message", "2", "", 0 }, { "message", "3", "", 0 } } },
+	{ "comments", S(": hi\n:\n: x\r\ndata: y\n\n:z\r"), 4, -1, "", 1,
+	    { { "message", "y", "", 0 } } },
+	{ "only one space is removed", S("data:  two\ndata:none\ndata: a: b\n\n"), 0, -1, "", 1,
+	    { { "message", " two\nnone\na: b", "", 0 } } },
+	{ "field without colon", S("data\ndata\n\nevent\ndata: x\n\n"), 0, -1, "", 2,
+	    { { "message", "\n", "", 0 }, { "message", "x", "", 0 } } },
+	{ "empty data line still dispatches", S("event: e\ndata:\n\n"), 0, -1, "", 1,
+	    { { "e", "", "", 0 } } },
+	{ "no data: no dispatch, id kept", S("event: e\nid: 5\n\nid: 6\n\ndata: x\n\n"), 0, -1,
+	    "6", 1, { { "message", "x", "6", 0 } } },
+	{ "id persists and can be cleared", S("id: 3\ndata: a\n\ndata: b\n\nid\ndata: c\n\n"),
+	    0, -1, "", 3,
+	    { { "message", "a", "3", 1 }, { "message", "b", "3", 0 }, { "message", "c", "", 1 } } },
+	{ "id with NUL is ignored", S("id: 7\ndata: a\n\nid: 8\0x\ndata: b\n\n"), 0, -1, "7", 2,
+	    { { "message", "a", "7", 1 }, { "message", "b", "7", 0 } } },
+	{ "retry: digits only", S("retry: 1500\nretry: 12a\nretry: 300 \nretry:\n"), 0, 1500,
+	    "", 0, { { NULL, NULL, NULL, 0 } } },
+	{ "retry: last valid wins", S("retry: 1500\nretry:250\n\n"), 0, 250, "", 0,
+	    { { NULL, NULL, NULL, 0 } } },
+	{ "one BOM is dropped", S("\xef\xbb\xbf" "data: x\n\n"), 0, -1, "", 1,
+	    { { "message", "x", "", 0 } } },
+	{ "a second BOM is content", S("\xef\xbb\xbf\xef\xbb\xbf" "data: x\n\ndata: y\n\n"), 0,
+	    -1, "", 1, { { "message", "y", "", 0 } } },
+	{ "partial BOM is content", S("\xef\xbb" "data: x\n\n:c\n"), 1, -1, "", 0,
+	    { { NULL, NULL, NULL, 0 } } },
+	{ "unterminated event is not dispatched", S("data: x\n\ndata: y\n"), 0, -1, "", 1,
+	    { { "message", "x", "", 0 } } },
+	{ "unknown fields are ignored", S("foo: bar\nDATA: no\ndata: x\n\n"), 0, -1, "", 1,
+	    { { "message", "x", "", 0 } } },
+	{ "event name keeps extra spaces", S("event:  sp\ndata: x\n\n"), 0, -1, "", 1,
+	    { { " sp", "x", "", 0 } } },
+	{ "like the daemon", S("retry: 3000\n\nevent: snapshot\nid: 12\ndata: {\"seq\":12}\n\n"
+	    "event: html\nid: 12\ndata: <div>\ndata: </div>\n\n: keep-alive\n\n"), 1, 3000, "12", 2,
+	    { { "snapshot", "{\"seq\":12}", "12", 1 }, { "html", "<div>\n</div>", "12", 1 } } },
+};
+
+struct parse_seen {
+	size_t calls;
+};
+
+static void
+count_calls(const struct sse_event *ev, void *arg)
+{
+	(void)ev;
+	((struct parse_seen *)arg)->calls++;
+}
+
+static void
+check_parse(const struct parse_case *c, sseclient_t *p, const struct parse_seen *seen,
+    const char *how)
+{
+	ck_assert_msg(sseclient_count(p) == c->nevents, "%s (%s): %zu events, want %zu",
+	    c->name, how, sseclient_count(p), c->nevents);
+	ck_assert_uint_eq(seen->calls, c->nevents);
+	ck_assert_msg(sseclient_comments(p) == c->comments, "%s (%s): %u comments, want %u",
+	    c->name, how, sseclient_comments(p), c->comments);
+	ck_assert_msg(sseclient_retry(p) == c->retry, "%s (%s): retry %lld, want %lld",
+	    c->name, how, sseclient_retry(p), c->retry);
+	ck_assert_str_eq(sseclient_last_id(p), c->last_id);
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct sse_event *ev = sseclient_event(p, i);
+
+		ck_assert_msg(strcmp(ev->type, c->ev[i].type) == 0, "%s (%s): event %zu type '%s'",
+		    c->name, how, i, ev->type);
+		ck_assert_msg(strcmp(ev->data, c->ev[i].data) == 0, "%s (%s): event %zu data '%s'",
+		    c->name, how, i, ev->data);
+		ck_assert_uint_eq(ev->data_len, strlen(c->ev[i].data));
+		ck_assert_str_eq(ev->id, c->ev[i].id);
+		ck_assert_int_eq(ev->has_id, c->ev[i].has_id);
+	}
+	ck_assert_ptr_null(sseclient_event(p, c->nevents));
+}
+
+/* The same events whether the body comes whole, byte by byte, or cut in two anywhere. */
+START_TEST(parse_split_anywhere)
+{
+	const struct parse_case *c = &parse_cases[_i];
+	struct parse_seen seen;
+	sseclient_t *p;
+	char how[32];
+
+	memset(&seen, 0, sizeof(seen));
+	p = sseclient_create();
+	sseclient_on_event(p, count_calls, &seen);
+	sseclient_feed(p, c->input, c->input_len);
+	check_parse(c, p, &seen, "whole");
+	sseclient_free(p);
+
+	memset(&seen, 0, sizeof(seen));
+	p = sseclient_create();
+	sseclient_on_event(p, count_calls, &seen);
+	for (size_t i = 0; i < c->input_len; i++)
+		sseclient_feed(p, c->input + i, 1);
+	check_parse(c, p, &seen, "byte by byte");
+	sseclient_free(p);
+
+	for (size_t cut = 0; cut <= c->input_len; cut++) {
+		memset(&seen, 0, sizeof(seen));
+		p = sseclient_create();
+		sseclient_on_event(p, count_calls, &seen);
+		sseclient_feed(p, c->input, cut);
+		sseclient_feed(p, "", 0);
+		sseclient_feed(p, c->input + cut, c->input_len - cut);
+		snprintf(how, sizeof(how), "cut at %zu", cut);
+		check_parse(c, p, &seen, how);
+		sseclient_free(p);
+	}
+}
+END_TEST
+
+START_TEST(parse_data_lines_counted)
+{
+	sseclient_t *p = sseclient_create();
+	const struct sse_event *ev;
+
+	sseclient_feed(p, S("event: html\ndata: <a>\ndata:\ndata: </a>\n\n"));
+	ck_assert_uint_eq(sseclient_count(p), 1);
+	ev = sseclient_event(p, 0);
+	ck_assert_uint_eq(ev->data_lines, 3);
+	ck_assert_str_eq(ev->data, "<a>\n\n</a>");
+	sseclient_free(p);
+}
+END_TEST
+
+/* ---- the daemon: streams ------------------------------------------------- */
+
+static const struct dconf defaults;
+
+/* Parse a snapshot event's data; check seq == id and a recent timestamp. */
+static void
+check_snapshot_json(const char *data, size_t len, unsigned long long id)
+{
+	json_error_t err;
+	json_t *root = json_loadb(data, len, 0, &err);
+	json_t *seq, *ts;
+	struct timespec now;
+	double age;
+
+	ck_assert_msg(root != NULL, "snapshot JSON does not parse: %s (line %d col %d): %.200s",
+	    err.text, err.line, err.column, data);
+	ck_assert_msg(json_is_object(root), "snapshot JSON is not an object");
+	seq = json_object_get(root, "seq");
+	ts = json_object_get(root, "timestamp_ns");
+	ck_assert_msg(json_is_integer(seq), "snapshot has no integer \"seq\"");
+	ck_assert_msg(json_is_integer(ts), "snapshot has no integer \"timestamp_ns\"");
+	if (id != 0)
+		ck_assert_msg((unsigned long long)json_integer_value(seq) == id,
+		    "snapshot seq %lld != event id %llu", (long long)json_integer_value(seq), id);
+	clock_gettime(CLOCK_REALTIME, &now);
+	age = (double)now.tv_sec + (double)now.tv_nsec / 1e9 -
+	    (double)json_integer_value(ts) / 1e9;
+	ck_assert_msg(age > -60 && age < 60, "timestamp_ns is %.1f s away from now", age);
+	json_decref(root);
+}
+
+START_TEST(stream_headers_and_framing)
+{
+	struct dconf c = defaults;
+	struct stream s;
+	struct tick t[64];
+	size_t n, html_multiline = 0;
+	char v[128];
+	CURLM *m = curl_multi_init();
+
+	c.interval = "2";
+	daemon_start(&c);
+	stream_open(m, &s, "/events", NULL);
+	if (!pump(m, 10.0, cond_two_full_ticks, &s) || s.done)
+		fail_with_log("no two full ticks within 10 s (done %d, result %d, %zu events)",
+		    s.done, s.result, sseclient_count(s.sse));
+
+	ck_assert_int_eq(stream_status(&s), 200);
+	ck_assert_msg(header_get(&s.headers, "Content-Type", v, sizeof(v)), "no Content-Type");
+	ck_assert_msg(strncmp(v, "text/event-stream", 17) == 0, "Content-Type: %s", v);
+	ck_assert_msg(header_get(&s.headers, "Cache-Control", v, sizeof(v)), "no Cache-Control");
+	ck_assert_msg(strstr(v, "no-cache") != NULL, "Cache-Control: %s", v);
+	ck_assert_msg(header_get(&s.headers, "X-Accel-Buffering", v, sizeof(v)),
+	    "no X-Accel-Buffering");
+	ck_assert_str_eq(v, "no");
+	ck_assert_msg(strncmp(s.head, "retry: ", 7) == 0, "the body starts with '%.20s'", s.head);
+	ck_assert_msg(sseclient_retry(s.sse) > 0, "no valid retry: field");
+
+	printf("stream: first snapshot %.0f ms after connect (interval 2 s)\n",
+	    (s.t_snapshot - s.t_start) * 1e3);
+	ck_assert_msg(s.t_snapshot - s.t_start < 1.5,
+	    "the first snapshot took %.2f s: a new viewer waited for the next tick",
+	    s.t_snapshot - s.t_start);
+
+	n = ticks_of(&s, t, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			ck_assert_msg(t[i].id == t[i - 1].id + 1, "id %llu follows %llu",
+			    t[i].id, t[i - 1].id);
+		ck_assert_msg(t[i].other == 0, "unexpected event type in tick %llu", t[i].id);
+		ck_assert_msg(t[i].snapshot <= 1 && t[i].html <= 1,
+		    "tick %llu sent %u snapshots and %u html events", t[i].id, t[i].snapshot, t[i].html);
+		if (i + 1 < n)	/* the last may still be arriving */
+			ck_assert_msg(t[i].snapshot == 1 && t[i].html == 1,
+			    "tick %llu: %u snapshot, %u html", t[i].id, t[i].snapshot, t[i].html);
+	}
+	for (size_t i = 0; i < sseclient_count(s.sse); i++) {
+		const struct sse_event *ev = sseclient_event(s.sse, i);
+
+		ck_assert_msg(ev->has_id, "event %zu (%s) carries no id: line", i, ev->type);
+		ck_assert_msg(ev_id(ev) > 0, "event id '%s' is not a positive number", ev->id);
+		if (strcmp(ev->type, "snapshot") == 0)
+			check_snapshot_json(ev->data, ev->data_len, ev_id(ev));
+		else if (strchr(ev->data, '\n') != NULL)
+			html_multiline++;
+	}
+	printf("stream: %zu ticks (ids %llu..%llu), %zu events, %zu multi-line html, "
+	    "%u comments\n", n, t[0].id, t[n - 1].id, sseclient_count(s.sse), html_multiline,
+	    sseclient_comments(s.sse));
+	ck_assert_msg(html_multiline > 0, "no html event spanned more than one data: line");
+	stream_close(m, &s);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/* Stream path until three ticks; every event must be of type only. */
+static void
+check_only(CURLM *m, const char *path, const char *only)
+{
+	struct stream s;
+	struct tick t[8];
+	size_t n;
+
+	stream_open(m, &s, path, NULL);
+	if (!pump(m, 5.0, cond_three_ticks, &s) || s.done)
+		fail_with_log("%s: no three ticks within 5 s (done %d)", path, s.done);
+	ck_assert_int_eq(stream_status(&s), 200);
+	n = ticks_of(&s, t, 8);
+	for (size_t i = 0; i < sseclient_count(s.sse); i++) {
+		const char *type = sseclient_event(s.sse, i)->type;
+
+		ck_assert_msg(only == NULL ? strcmp(type, "snapshot") == 0 ||
+		    strcmp(type, "html") == 0 : strcmp(type, only) == 0,
+		    "%s sent a '%s' event", path, type);
+	}
+	if (only == NULL)
+		for (size_t i = 0; i + 1 < n; i++)
+			ck_assert(t[i].snapshot == 1 && t[i].html == 1);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(t[i].id == t[i - 1].id + 1, "%s: id %llu follows %llu", path,
+		    t[i].id, t[i - 1].id);
+	stream_close(m, &s);
+}
+
+START_TEST(event_selection)
+{
+	CURLM *m = curl_multi_init();
+	struct reply r;
+
+	daemon_start(&defaults);
+	check_only(m, "/events?events=snapshot", "snapshot");
+	check_only(m, "/events?events=html", "html");
+	check_only(m, "/events?events=snapshot,html", NULL);
+
+	http_do("GET", "/events?events=nope", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_msg(strstr(dbuf_str(&r.body), "nope") != NULL,
+	    "the 400 body does not name the unknown type: %s", dbuf_str(&r.body));
+	reply_free(&r);
+	http_do("GET", "/events?events=snapshot,nope", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	reply_free(&r);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/*
+ * Reconnect with the id K-3, by header or by query; the first ticks must be
+ * K-2, K-1, K, K+1, each whole and once, with no reset.
+ */
+static void
+check_replay(CURLM *m, unsigned long long k, int by_query)
+{
+	struct stream s;
+	struct until_id u;
+	struct tick t[64];
+	char arg[96];
+	size_t n;
+	struct dbuf ids = { 0 };
+
+	if (by_query) {
+		snprintf(arg, sizeof(arg), "/events?lastEventId=%llu", k - 3);
+		stream_open(m, &s, arg, NULL);
+	} else {
+		snprintf(arg, sizeof(arg), "Last-Event-ID: %llu", k - 3);
+		stream_open(m, &s, "/events", arg);
+	}
+	u.s = &s;
+	u.id = k + 2;
+	if (!pump(m, 5.0, cond_reached_id, &u) || s.done)
+		fail_with_log("replay (%s): id %llu not reached within 5 s", arg, k + 2);
+	ck_assert_int_eq(stream_status(&s), 200);
+	n = ticks_of(&s, t, 64);
+	for (size_t i = 0; i < n; i++)
+		dbuf_printf(&ids, " K%+lld", (long long)(t[i].id - k));
+	printf("replay with %s%s: ticks%s\n", by_query ? "" : "header ", arg, dbuf_str(&ids));
+	for (size_t i = 0; i < sseclient_count(s.sse); i++)
+		ck_assert_msg(strcmp(sseclient_event(s.sse, i)->type, "reset") != 0,
+		    "replay (%s) sent a reset", arg);
+	ck_assert_msg(n >= 4 && t[0].id == k - 2, "replay (%s) began at K%+lld, want K-2; ticks%s",
+	    arg, (long long)(t[0].id - k), dbuf_str(&ids));
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(t[i].id == t[i - 1].id + 1, "replay (%s): gap or repeat; ticks%s",
+		    arg, dbuf_str(&ids));
+	for (size_t i = 0; i + 1 < n; i++)
+		ck_assert_msg(t[i].snapshot == 1 && t[i].html == 1,
+		    "replay (%s): tick K%+lld has %u snapshots, %u html", arg,
+		    (long long)(t[i].id - k), t[i].snapshot, t[i].html);
+	dbuf_free(&ids);
+	stream_close(m, &s);
+}
+
+/* Reconnect with a Last-Event-ID the history cannot serve: reset, then a snapshot. */
+static void
+check_reset(CURLM *m, const char *header, unsigned long long latest)
+{
+	struct stream s;
+	const struct sse_event *a, *b;
+
+	stream_open(m, &s, "/events", header);
+	if (!pump(m, 5.0, cond_two_events, &s) || s.done)
+		fail_with_log("%s: not two events within 5 s", header);
+	ck_assert_int_eq(stream_status(&s), 200);
+	a = sseclient_event(s.sse, 0);
+	b = sseclient_event(s.sse, 1);
+	printf("%s -> event '%s' (id '%s', data %.80s), then '%s' id %s\n", header, a->type,
+	    a->id, a->data, b->type, b->id);
+	ck_assert_msg(strcmp(a->type, "reset") == 0, "%s: the first event is '%s', want reset",
+	    header, a->type);
+	ck_assert_msg(strcmp(b->type, "snapshot") == 0, "%s: after the reset came '%s'",
+	    header, b->type);
+	ck_assert_msg(ev_id(b) >= latest, "%s: the snapshot after reset is %llu, older than %llu",
+	    header, ev_id(b), latest);
+	stream_close(m, &s);
+}
+
+START_TEST(replay)
+{
+	CURLM *m = curl_multi_init();
+	struct stream s;
+	struct until_id u;
+	unsigned long long first, k;
+	char header[96];
+	struct reply r;
+
+	daemon_start(&defaults);
+	stream_open(m, &s, "/events", NULL);
+	if (!pump(m, 5.0, cond_first_snapshot, &s))
+		fail_with_log("no first snapshot within 5 s");
+	first = ev_id(sseclient_event(s.sse, 0));
+	u.s = &s;
+	u.id = first + 4;
+	if (!pump(m, 5.0, cond_reached_id, &u) || s.done)
+		fail_with_log("id %llu not reached within 5 s", first + 4);
+	k = max_id(&s);
+	stream_close(m, &s);
+	printf("replay: read ids %llu..%llu (K), disconnected\n", first, k);
+
+	check_replay(m, k, 0);
+	check_replay(m, k, 1);
+
+	check_reset(m, "Last-Event-ID: 1", k);
+	snprintf(header, sizeof(header), "Last-Event-ID: %llu", k + 1000000);
+	check_reset(m, header, k);
+
+	http_do("GET", "/events", "Last-Event-ID: abc", 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	reply_free(&r);
+	http_do("GET", "/events?lastEventId=12x", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	reply_free(&r);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/* ---- the daemon: other endpoints ----------------------------------------- */
+
+/*
+ * A HEAD request over a raw socket, so a body sent by mistake would show:
+ * read until the server closes (Connection: close) or 3 s pass, and allow
+ * nothing after the blank line that ends the headers.
+ */
+static void
+check_raw_head(const char *path)
+{
+	struct sockaddr_in sin;
+	struct dbuf resp = { 0 };
+	char req[256], chunk[4096];
+	const char *end;
+	double deadline = now_mono() + 3.0;
+	int fd;
+	ssize_t nr;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)D.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect: %s",
+	    strerror(errno));
+	snprintf(req, sizeof(req),
+	    "HEAD %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path, D.port);
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = deadline - now_mono();
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			break;
+		nr = recv(fd, chunk, sizeof(chunk), 0);
+		if (nr <= 0)
+			break;
+		dbuf_add(&resp, chunk, (size_t)nr);
+		/* Once the headers are in, give a stray body 300 ms to show up. */
+		if (strstr(dbuf_str(&resp), "\r\n\r\n") != NULL && deadline - now_mono() > 0.3)
+			deadline = now_mono() + 0.3;
+	}
+	close(fd);
+	ck_assert_msg(strncmp(dbuf_str(&resp), "HTTP/1.1 200", 12) == 0, "HEAD %s: %.40s", path,
+	    dbuf_str(&resp));
+	end = strstr(dbuf_str(&resp), "\r\n\r\n");
+	ck_assert_msg(end != NULL, "HEAD %s: headers never ended", path);
+	ck_assert_msg(end[4] == '\0', "HEAD %s: %zu bytes of body", path,
+	    strlen(end + 4));
+	dbuf_free(&resp);
+}
+
+/* Every sample's metric name must have had a # TYPE line before it. */
+static void
+check_prometheus(const char *text)
+{
+	struct dbuf typed = { 0 };	/* " name1 name2 ... " */
+	const char *line, *end;
+	unsigned samples = 0, types = 0;
+	int have_seq = 0;
+
+	dbuf_add(&typed, " ", 1);
+	for (line = text; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		char name[256], key[260];
+		size_t len;
+
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		if (end == line)
+			continue;
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			len = strcspn(line + 7, " \n");
+			ck_assert(len > 0 && len < sizeof(name));
+			dbuf_add(&typed, line + 7, len);
+			dbuf_add(&typed, " ", 1);
+			types++;
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		len = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_:");
+		ck_assert_msg(len > 0 && len < sizeof(name), "bad sample line: %.*s",
+		    (int)(end - line), line);
+		memcpy(name, line, len);
+		name[len] = '\0';
+		samples++;
+		if (strcmp(name, "sse_metricsd_snapshot_seq") == 0)
+			have_seq = 1;
+		snprintf(key, sizeof(key), " %s ", name);
+		if (strstr(typed.p, key) == NULL) {
+			/* Histograms and summaries: name_bucket/_sum/_count under name. */
+			static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+			int ok = 0;
+
+			for (size_t i = 0; i < 3 && !ok; i++) {
+				size_t sl = strlen(sfx[i]);
+
+				if (len > sl && strcmp(name + len - sl, sfx[i]) == 0) {
+					snprintf(key, sizeof(key), " %.*s ", (int)(len - sl), name);
+					ok = strstr(typed.p, key) != NULL;
+				}
+			}
+			ck_assert_msg(ok, "metric %s has no # TYPE line before it", name);
+		}
+	}
+	printf("metrics: %u samples, %u TYPE lines\n", samples, types);
+	ck_assert_msg(samples > 0, "/metrics has no samples");
+	ck_assert_msg(have_seq, "/metrics has no sse_metricsd_snapshot_seq");
+	dbuf_free(&typed);
+}
+
+START_TEST(other_endpoints)
+{
+	static const char *const heads[] = { "/", "/healthz", "/api/snapshot", "/metrics",
+	    "/events" };
+	struct reply r;
+	char v[256];
+
+	daemon_start(&defaults);
+
+	http_do("GET", "/api/snapshot", NULL, 5000, &r);
+	ck_assert_int_eq(r.result, CURLE_OK);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(header_get(&r.headers, "Content-Type", v, sizeof(v)));
+	ck_assert_msg(strncmp(v, "application/json", 16) == 0, "Content-Type: %s", v);
+	check_snapshot_json(dbuf_str(&r.body), r.body.len, 0);
+	reply_free(&r);
+
+	http_do("GET", "/metrics", NULL, 5000, &r);
+	ck_assert_int_eq(r.result, CURLE_OK);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(header_get(&r.headers, "Content-Type", v, sizeof(v)));
+	ck_assert_str_eq(v, "text/plain; version=0.0.4; charset=utf-8");
+	check_prometheus(dbuf_str(&r.body));
+	reply_free(&r);
+
+	http_do("GET", "/healthz", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strncmp(dbuf_str(&r.body), "ok", 2) == 0, "/healthz: %s", dbuf_str(&r.body));
+	reply_free(&r);
+
+	http_do("GET", "/", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(header_get(&r.headers, "Content-Type", v, sizeof(v)));
+	ck_assert_msg(strncmp(v, "text/html", 9) == 0, "Content-Type: %s", v);
+	ck_assert_msg(r.body.len > 0, "/ has an empty body");
+	reply_free(&r);
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		http_do("HEAD", heads[i], NULL, 5000, &r);
+		ck_assert_msg(r.result == CURLE_OK, "HEAD %s: %s", heads[i],
+		    curl_easy_strerror(r.result));
+		ck_assert_msg(r.status == 200, "HEAD %s: %ld", heads[i], r.status);
+		ck_assert_uint_eq(r.body.len, 0);
+		reply_free(&r);
+		check_raw_head(heads[i]);
+	}
+
+	http_do("POST", "/healthz", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_msg(header_get(&r.headers, "Allow", v, sizeof(v)) && strstr(v, "GET") != NULL,
+	    "405 without an Allow header naming GET");
+	printf("POST /healthz: 405, Allow: %s\n", v);
+	reply_free(&r);
+	http_do("DELETE", "/events", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert(header_get(&r.headers, "Allow", v, sizeof(v)));
+	reply_free(&r);
+
+	http_do("GET", "/nope", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 404);
+	reply_free(&r);
+}
+END_TEST
+
+START_TEST(heartbeat)
+{
+	struct dconf c = defaults;
+	struct stream s;
+	CURLM *m = curl_multi_init();
+	double gap;
+
+	c.interval = "30";
+	c.heartbeat = 1;
+	daemon_start(&c);
+	stream_open(m, &s, "/events", NULL);
+	if (!pump(m, 5.0, cond_first_snapshot, &s))
+		fail_with_log("no first snapshot within 5 s");
+	if (!pump(m, 5.0, cond_comment, &s) || s.done)
+		fail_with_log("no comment line within 5 s of the snapshot (heartbeat 1 s)");
+	gap = s.t_comment - s.t_snapshot;
+	printf("heartbeat: first comment %.0f ms after the snapshot (heartbeat 1 s)\n", gap * 1e3);
+	ck_assert_msg(gap < 3.0, "the first heartbeat came %.2f s after the snapshot", gap);
+	stream_close(m, &s);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+static int
+cond_both_snapshots(void *arg)
+{
+	struct stream *s = arg;
+
+	return (s[0].t_snapshot != 0 && s[1].t_snapshot != 0) || s[0].done || s[1].done;
+}
+
+START_TEST(max_clients)
+{
+	struct dconf c = defaults;
+	struct stream s[2];
+	struct reply r;
+	CURLM *m = curl_multi_init();
+
+	c.max_clients = 2;
+	daemon_start(&c);
+	stream_open(m, &s[0], "/events", NULL);
+	stream_open(m, &s[1], "/events", NULL);
+	if (!pump(m, 5.0, cond_both_snapshots, s) || s[0].done || s[1].done)
+		fail_with_log("two streams did not both start");
+
+	http_do("GET", "/events", NULL, 3000, &r);
+	ck_assert_msg(r.status == 503, "a third stream got %ld, want 503", r.status);
+	reply_free(&r);
+	http_do("GET", "/healthz", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+
+	/* The two streams are still served. */
+	pump(m, 0.5, NULL, NULL);
+	ck_assert(!s[0].done && !s[1].done);
+	stream_close(m, &s[0]);
+	stream_close(m, &s[1]);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/* ---- the daemon: signals -------------------------------------------------- */
+
+struct all_streams {
+	struct stream *s;
+	size_t n;
+};
+
+static int
+cond_all_snapshots(void *arg)
+{
+	struct all_streams *a = arg;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (a->s[i].t_snapshot == 0 && !a->s[i].done)
+			return 0;
+	return 1;
+}
+
+static int
+cond_all_done(void *arg)
+{
+	struct all_streams *a = arg;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (!a->s[i].done)
+			return 0;
+	return 1;
+}
+
+START_TEST(sigterm_with_streams)
+{
+	const size_t n = SIGTERM_STREAMS;
+	struct all_streams a;
+	CURLM *m = curl_multi_init();
+	double t0, elapsed = -1;
+	int status = -1;
+	size_t started = 0, clean = 0;
+
+	daemon_start(&defaults);
+	a.n = n;
+	a.s = calloc(n, sizeof(*a.s));
+	ck_assert_ptr_nonnull(a.s);
+	for (size_t i = 0; i < n; i++)
+		stream_open(m, &a.s[i], "/events", NULL);
+	pump(m, 20.0, cond_all_snapshots, &a);
+	for (size_t i = 0; i < n; i++)
+		started += a.s[i].t_snapshot != 0;
+	if (started != n)
+		fail_with_log("only %zu of %zu streams got a snapshot within 20 s", started, n);
+
+	t0 = now_mono();
+	ck_assert_int_eq(kill(D.pid, SIGTERM), 0);
+	/* Keep reading the streams while waiting for the exit. */
+	while (now_mono() - t0 < 10.0) {
+		pid_t w = waitpid(D.pid, &status, WNOHANG);
+
+		if (w == D.pid) {
+			elapsed = now_mono() - t0;
+			D.pid = 0;
+			break;
+		}
+		pump(m, 0.005, NULL, NULL);
+	}
+	if (elapsed < 0)
+		fail_with_log("the daemon did not exit within 10 s of SIGTERM with %zu streams", n);
+	printf("SIGTERM with %zu streams: exit in %.0f ms\n", n, elapsed * 1e3);
+	pump(m, 5.0, cond_all_done, &a);
+	for (size_t i = 0; i < n; i++)
+		clean += a.s[i].done && a.s[i].result == CURLE_OK;
+	for (size_t i = 0; i < n && clean != n; i++)
+		if (!a.s[i].done || a.s[i].result != CURLE_OK) {
+			fprintf(stderr, "stream %zu: done %d, %s\n", i, a.s[i].done,
+			    curl_easy_strerror(a.s[i].result));
+			break;
+		}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the daemon exited with status 0x%x", status);
+	ck_assert_msg(elapsed < 5.0, "SIGTERM took %.2f s", elapsed);
+	ck_assert_msg(clean == n, "%zu of %zu streams ended cleanly", clean, n);
+	for (size_t i = 0; i < n; i++)
+		stream_close(m, &a.s[i]);
+	free(a.s);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+START_TEST(sighup_reload)
+{
+	struct dconf c = defaults;
+	struct dbuf text = { 0 };
+	struct reply r;
+	char where[160];
+	size_t mark;
+
+	daemon_start(&defaults);
+
+	/* An unknown key on line 2: the daemon must keep what it runs. */
+	dbuf_printf(&text, "# line 2 has a misspelt key\nintervall = 3\n");
+	config_text(&text, &defaults);
+	write_file(D.conf, text.p);
+	dbuf_free(&text);
+	mark = log_mark();
+	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
+	if (!log_wait(mark, "keeping the running configuration", 5.0))
+		fail_with_log("no 'keeping the running configuration' within 5 s of SIGHUP");
+	snprintf(where, sizeof(where), "%s:2:", D.conf);
+	if (!log_wait(mark, where, 0.1))
+		fail_with_log("the log does not name %s", where);
+	http_do("GET", "/healthz", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	ck_assert(daemon_alive());
+
+	c.interval = "0.5";
+	c.heartbeat = 2;
+	write_config(D.conf, &c);
+	mark = log_mark();
+	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
+	if (!log_wait(mark, "configuration reloaded", 5.0))
+		fail_with_log("no 'configuration reloaded' within 5 s of SIGHUP");
+	http_do("GET", "/healthz", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+}
+END_TEST
+
+/* ---- the command line ----------------------------------------------------- */
+
+struct run {
+	int status;
+	struct dbuf out, err;
+};
+
+/* Run the daemon with args (NULL-terminated) to its end, at most 10 s. */
+static void
+run_cli(struct run *r, ...)
+{
+	char *argv[16];
+	size_t argc = 0;
+	int out[2], err[2];
+	pid_t pid;
+	double deadline = now_mono() + 10.0;
+	va_list ap;
+	int open_fds = 2;
+
+	memset(r, 0, sizeof(*r));
+	argv[argc++] = (char *)DAEMON_PATH;
+	va_start(ap, r);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built", DAEMON_PATH);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	pid = spawn(argv, out[1], err[1]);
+	D.pid = pid;		/* so a failure kills it */
+	close(out[1]);
+	close(err[1]);
+	while (open_fds > 0 && now_mono() < deadline) {
+		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
+		    { .fd = err[0], .events = POLLIN } };
+		char chunk[4096];
+
+		if (poll(pfd, 2, 100) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t nr;
+
+			if (pfd[i].fd < 0 || (pfd[i].revents & (POLLIN | POLLHUP)) == 0)
+				continue;
+			nr = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (nr > 0)
+				dbuf_add(i == 0 ? &r->out : &r->err, chunk, (size_t)nr);
+			else {
+				close(i == 0 ? out[0] : err[0]);
+				if (i == 0)
+					out[0] = -1;
+				else
+					err[0] = -1;
+				open_fds--;
+			}
+		}
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	if (open_fds > 0)
+		kill(pid, SIGKILL);
+	waitpid(pid, &r->status, 0);
+	D.pid = 0;
+	ck_assert_msg(open_fds == 0, "%s %s did not finish within 10 s", argv[0], argv[1]);
+}
+
+static void
+run_free(struct run *r)
+{
+	dbuf_free(&r->out);
+	dbuf_free(&r->err);
+}
+
+#define EXIT_CODE(r) (WIFEXITED((r)->status) ? WEXITSTATUS((r)->status) : 128 + WTERMSIG((r)->status))
+
+START_TEST(command_line)
+{
+	struct run r;
+	char path[160], where[200];
+
+	write_config(D.conf, &defaults);
+	run_cli(&r, "-t", "-c", D.conf, NULL);
+	ck_assert_msg(EXIT_CODE(&r) == 0, "-t on a good file: exit %d, stderr: %s", EXIT_CODE(&r),
+	    dbuf_str(&r.err));
+	ck_assert_msg(strstr(dbuf_str(&r.out), "configuration OK") != NULL, "-t printed '%s'",
+	    dbuf_str(&r.out));
+	run_free(&r);
+
+	write_file(D.conf, "listen = 127.0.0.1:0\nintervall = 3\ninterval = 0.2\n");
+	run_cli(&r, "-c", D.conf, "-t", NULL);
+	snprintf(where, sizeof(where), "%s:2: ", D.conf);
+	printf("-t on a bad file: exit %d, stderr: %s", EXIT_CODE(&r), dbuf_str(&r.err));
+	ck_assert_msg(EXIT_CODE(&r) == 1, "-t on a bad file: exit %d", EXIT_CODE(&r));
+	ck_assert_msg(strstr(dbuf_str(&r.err), where) != NULL, "-t on a bad file: stderr '%s'",
+	    dbuf_str(&r.err));
+	ck_assert_msg(strstr(dbuf_str(&r.out), "configuration OK") == NULL, "bad file called OK");
+	run_free(&r);
+
+	write_file(D.conf, "listen = 127.0.0.1:0\ninterval = 0.2\nheartbeat = 10\ntimeout = 5\n");
+	run_cli(&r, "-t", "-c", D.conf, NULL);
+	ck_assert_msg(EXIT_CODE(&r) == 1, "timeout <= 2 * heartbeat accepted: exit %d",
+	    EXIT_CODE(&r));
+	ck_assert_msg(strstr(dbuf_str(&r.err), D.conf) != NULL, "stderr '%s'", dbuf_str(&r.err));
+	run_free(&r);
+
+	run_cli(&r, "-V", NULL);
+	ck_assert_int_eq(EXIT_CODE(&r), 0);
+	ck_assert_msg(strncmp(dbuf_str(&r.out), "sse-metricsd 0.1.0", 18) == 0, "-V printed '%s'",
+	    dbuf_str(&r.out));
+	run_free(&r);
+
+	run_cli(&r, "-h", NULL);
+	ck_assert_int_eq(EXIT_CODE(&r), 0);
+	ck_assert_msg(strstr(dbuf_str(&r.out), "usage") != NULL, "-h printed '%s'",
+	    dbuf_str(&r.out));
+	run_free(&r);
+
+	run_cli(&r, "-Z", NULL);
+	ck_assert_msg(EXIT_CODE(&r) != 0, "an unknown option exited 0");
+	ck_assert_msg(strstr(dbuf_str(&r.err), "usage") != NULL, "unknown option: stderr '%s'",
+	    dbuf_str(&r.err));
+	run_free(&r);
+
+	snprintf(path, sizeof(path), "%s/missing.conf", run_dir);
+	run_cli(&r, "-c", path, NULL);
+	ck_assert_msg(EXIT_CODE(&r) != 0, "a missing config file exited 0");
+	ck_assert_msg(strstr(dbuf_str(&r.err), path) != NULL, "missing file not named: '%s'",
+	    dbuf_str(&r.err));
+	run_free(&r);
+	run_cli(&r, "-t", "-c", path, NULL);
+	ck_assert_msg(EXIT_CODE(&r) != 0, "-t on a missing config file exited 0");
+	run_free(&r);
+}
+END_TEST
+
+static Suite *
+daemon_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *tc;
+
+	tc = tcase_create("sseclient");
+	tcase_add_loop_test(tc, parse_split_anywhere, 0,
+	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+	tcase_add_test(tc, parse_data_lines_counted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, stream_headers_and_framing);
+	tcase_add_test(tc, event_selection);
+	tcase_add_test(tc, replay);
+	tcase_add_test(tc, other_endpoints);
+	tcase_add_test(tc, heartbeat);
+	tcase_add_test(tc, max_clients);
+	tcase_add_test(tc, sigterm_with_streams);
+	tcase_add_test(tc, sighup_reload);
+	tcase_add_test(tc, command_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Empty and remove run_dir (failed tests leave their config files). */
+static void
+remove_run_dir(void)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *de;
+	char path[sizeof(run_dir) + 256];
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", run_dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(run_dir);
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	struct rlimit rl;
+	const char *tmp;
+	int failed;
+
+	tmp = getenv("TMPDIR");
+	if (tmp == NULL || *tmp != '/' || strlen(tmp) > 32)
+		tmp = "/tmp";
+	snprintf(run_dir, sizeof(run_dir), "%s/check_daemon.XXXXXX", tmp);
+	if (mkdtemp(run_dir) == NULL) {
+		perror("mkdtemp");
+		return 99;
+	}
+
+	/* One descriptor per stream in sigterm_with_streams. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 99;
+	sr = srunner_create(daemon_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	remove_run_dir();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
