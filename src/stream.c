@@ -50,6 +50,17 @@ stream_add_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
 }
 
+/*
+ * A stream is the last response on its connection: once it ends, the
+ * connection thread closes and exits by itself instead of idling in
+ * keep-alive until shutdown has to wake it.
+ */
+static void
+add_close(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
 /* Skip to the next event type of cur the viewer wants; drop cur after the last. */
 static void
 advance_event(struct stream *s)
@@ -197,6 +208,7 @@ stream_open(unsigned mask, int have_last_id, uint64_t last_id, struct MHD_Respon
 		return STREAM_FULL;
 	}
 	stream_add_headers(*response);
+	add_close(*response);
 	stats_stream_opened();
 	return STREAM_OK;
 }
