@@ -1479,9 +1479,8 @@ START_TEST(sigterm_with_streams)
 	 */
 	exit_wait.pid = D.pid;
 	exit_wait.done = 0;
+	exit_wait.t0 = t0 = now_mono();
 	ck_assert_int_eq(pthread_create(&waiter, NULL, wait_exit, &exit_wait), 0);
-	t0 = now_mono();
-	exit_wait.t0 = t0;
 	ck_assert_int_eq(kill(D.pid, SIGTERM), 0);
 	while (now_mono() - t0 < 10.0 && !__atomic_load_n(&exit_wait.done, __ATOMIC_ACQUIRE))
 		pump(m, 0.005, NULL, NULL);

@@ -23,9 +23,9 @@ run() {
 		cat configure.out; exit 1; }
 	make -j"$jobs" >make.out 2>&1 || { cat make.out; exit 1; }
 	if [ -n "$tests" ]; then
-		make -j"$jobs" check TESTS="$tests" || { cat tests/test-suite.log; exit 1; }
+		make -j"$jobs" check TESTS="$tests" || { cat test-suite.log; exit 1; }
 	else
-		make -j"$jobs" check || { cat tests/test-suite.log; exit 1; }
+		make -j"$jobs" check || { cat test-suite.log; exit 1; }
 	fi
 	cd "$builddir"
 }
