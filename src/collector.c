@@ -113,8 +113,13 @@ cpu_fill(struct snapshot_cpu *out, const struct procfs_cpu_times *now,
 	static const struct procfs_cpu_times zero;
 	uint64_t d[8], total = 0;
 
-	if (prev == NULL || now->user + now->system + now->idle < prev->user + prev->system + prev->idle)
-		prev = &zero;	/* first reading, or counters went back (CPU re-plugged) */
+	/*
+	 * No previous reading (the first, or a CPU that just came online):
+	 * since boot. A counter that went back (idle on NO_HZ kernels does, by
+	 * a tick or two) counts as no change: delta() clamps each field.
+	 */
+	if (prev == NULL)
+		prev = &zero;
 	d[0] = delta(now->user, prev->user);
 	d[1] = delta(now->nice, prev->nice);
 	d[2] = delta(now->system, prev->system);
@@ -198,11 +203,14 @@ sample_memory(collector_t *c, struct snapshot *s)
 	s->has_memory = 1;
 	s->mem_total_bytes = m.mem_total;
 	s->mem_free_bytes = m.mem_free;
-	/* Before MemAvailable existed, free(1) estimated it as free + cache. */
-	s->mem_available_bytes = m.has_mem_available ? m.mem_available :
-	    m.mem_free + m.buffers + m.cached + m.sreclaimable;
+	/*
+	 * As free(1) of procps-ng 4: without MemAvailable (kernels before 3.14),
+	 * or with one above MemTotal (lxc containers), available is MemFree.
+	 */
+	s->mem_available_bytes = m.has_mem_available && m.mem_available <= m.mem_total ?
+	    m.mem_available : m.mem_free;
 	if (s->mem_available_bytes > m.mem_total)
-		s->mem_available_bytes = m.mem_total;
+		s->mem_available_bytes = m.mem_total;	/* MemFree > MemTotal: a broken file */
 	s->mem_used_bytes = m.mem_total - s->mem_available_bytes;
 	s->mem_buffers_bytes = m.buffers;
 	s->mem_cached_bytes = m.cached + m.sreclaimable;
