@@ -43,10 +43,14 @@ static const struct config_key keys[] = {
 	  "seconds between two collections (one tick)" },
 	{ "heartbeat", CONFIG_UINT, 1, 3600, "15", FIELD(heartbeat), 1,
 	  "seconds of silence before a stream gets a comment line" },
-	{ "history", CONFIG_UINT, 1, 100000, "300", FIELD(history), 0,
+	{ "history", CONFIG_UINT, 1, 3600, "300", FIELD(history), 0,
 	  "ticks kept for Last-Event-ID replay" },
 	{ "max_clients", CONFIG_UINT, 1, 1000000, "1000", FIELD(max_clients), 0,
 	  "most event streams open at once" },
+	{ "max_clients_per_ip", CONFIG_UINT, 0, 1000000, "0",
+	  FIELD(max_clients_per_ip), 0,
+	  "most connections one client address may hold at once; "
+	  "0 means no limit (right behind a reverse proxy)" },
 	{ "client_buffer", CONFIG_UINT, 1, 100000, "32", FIELD(client_buffer), 1,
 	  "ticks queued per stream before the oldest are dropped "
 	  "(applies to new streams)" },

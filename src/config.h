@@ -29,8 +29,9 @@ struct config {
 	struct config_listen listen;	/* listen = ADDR:PORT, default 127.0.0.1:9730 */
 	double interval;		/* seconds between ticks, 0.05 .. 3600, default 1 */
 	unsigned heartbeat;		/* seconds of silence before a comment, 1 .. 3600, default 15 */
-	unsigned history;		/* ticks kept for Last-Event-ID replay, 1 .. 100000, default 300 */
+	unsigned history;		/* ticks kept for Last-Event-ID replay, 1 .. 3600, default 300 */
 	unsigned max_clients;		/* concurrent streams, 1 .. 1000000, default 1000 */
+	unsigned max_clients_per_ip;	/* connections per client address, 0 = no limit */
 	unsigned client_buffer;		/* ticks queued per stream before drops, 1 .. 100000, default 32 */
 	size_t thread_stack;		/* bytes per connection thread, 16K .. 64M, default 64K */
 	size_t connection_memory;	/* bytes of MHD pool per connection, 4K .. 16M, default 32K */

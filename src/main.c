@@ -99,6 +99,7 @@ reload(const char *path, int named, int listen_from_cli, struct config *running,
 	RESTART_ONLY(listen, "listen");
 	RESTART_ONLY(history, "history");
 	RESTART_ONLY(max_clients, "max_clients");
+	RESTART_ONLY(max_clients_per_ip, "max_clients_per_ip");
 	RESTART_ONLY(thread_stack, "thread_stack");
 	RESTART_ONLY(connection_memory, "connection_memory");
 	RESTART_ONLY(timeout, "timeout");

@@ -142,7 +142,7 @@ START_TEST(key_table)
 {
 	static const char *const names[] = {
 		"listen", "interval", "heartbeat", "history", "max_clients",
-		"client_buffer", "thread_stack", "connection_memory", "timeout",
+		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory", "timeout",
 		"procfs", "sysfs", "webroot",
 	};
 	static const char *const reloadable[] = {
@@ -206,6 +206,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_uint_eq(c.heartbeat, 10);
 	ck_assert_uint_eq(c.history, 600);
 	ck_assert_uint_eq(c.max_clients, 50);
+	ck_assert_uint_eq(c.max_clients_per_ip, 8);
 	ck_assert_uint_eq(c.client_buffer, 64);
 	ck_assert_uint_eq(c.thread_stack, 128 * 1024);
 	ck_assert_uint_eq(c.connection_memory, 1024 * 1024);
@@ -292,7 +293,7 @@ static const struct {
 	{ "interval = 3600.5\n", "F:1: interval: '3600.5' is above the maximum 3600\n" },
 	{ "interval = 1e999\n", "F:1: interval: '1e999' is above the maximum 3600\n" },
 	{ "heartbeat = 3601\n", "F:1: heartbeat: '3601' is above the maximum 3600\n" },
-	{ "history = 100001\n", "F:1: history: '100001' is above the maximum 100000\n" },
+	{ "history = 3601\n", "F:1: history: '3601' is above the maximum 3600\n" },
 	{ "max_clients = 99999999999999999999999\n",
 	  "F:1: max_clients: '99999999999999999999999' is above the maximum 1000000\n" },
 	{ "max_clients = 4294967297\n",
