@@ -227,3 +227,20 @@ broadcast_subscribers(void)
 {
 	return atomic_load_explicit(&nsubs_hint, memory_order_relaxed);
 }
+
+int
+broadcast_stopping(void)
+{
+	return atomic_load_explicit(&stopping, memory_order_acquire);
+}
+
+int
+broadcast_full(void)
+{
+	int full;
+
+	pthread_mutex_lock(&registry_lock);
+	full = atomic_load(&stopping) || nsubs >= max_subs;
+	pthread_mutex_unlock(&registry_lock);
+	return full;
+}

@@ -84,4 +84,10 @@ void broadcast_stop(void);
 /* Streams registered now. */
 unsigned broadcast_subscribers(void);
 
+/* 1 when broadcast_stop() was called: streams end without sending more. */
+int broadcast_stopping(void);
+
+/* 1 when a new stream would be refused (max_subscribers open, or stopping). */
+int broadcast_full(void);
+
 #endif

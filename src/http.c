@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,35 @@ parse_events(const char *list, unsigned *mask, char *why, size_t whylen)
 	}
 }
 
+/*
+ * max_clients streams are open. A browser's EventSource gives up for good on
+ * any status but 200, so it gets a 200 stream that only says when to retry
+ * and ends: it comes back by itself. Other clients get 503 + Retry-After.
+ */
+static enum MHD_Result
+refuse_stream(struct MHD_Connection *conn)
+{
+	static const char body[] = "retry: " STREAM_REFUSED_RETRY_MS "\n\n"
+	    ": too many event streams open; the browser retries by itself\n\n";
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	stats_stream_rejected();
+	if (accept == NULL || strstr(accept, "text/event-stream") == NULL)
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many event streams open; try again later\n");
+	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	stream_add_headers(r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
@@ -140,6 +170,13 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	}
 
 	if (head) {
+		/*
+		 * The status and headers a GET would get. Not a callback response:
+		 * for HEAD, libmicrohttpd 0.9.75 still sends the last chunk "0\r\n\r\n"
+		 * of a chunked one, a body HEAD must not have.
+		 */
+		if (broadcast_full())
+			return refuse_stream(conn);
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r == NULL)
 			return MHD_NO;
@@ -150,8 +187,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	}
 
 	if (stream_open(mask, have_last, last_id, &r) != STREAM_OK)
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "too many event streams open; try again later\n");
+		return refuse_stream(conn);
 	req->is_stream = 1;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -230,19 +266,23 @@ content_type(const char *name)
 static enum MHD_Result
 serve_file(struct MHD_Connection *conn, const char *url)
 {
-	const char *name = strcmp(url, "/") == 0 ? "index.html" : url + 1;
-	const char *type = content_type(name);
+	const char *name, *type;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char path[PATH_MAX + 256];
 	struct stat st;
 	int fd;
 
+	if (url[0] != '/')	/* "GET ?x": an empty path */
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	name = strcmp(url, "/") == 0 ? "index.html" : url + 1;
+	type = content_type(name);
 	if (name[0] == '.' || name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0' || type == NULL)
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	snprintf(path, sizeof(path), "%s/%s", webroot, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in the webroot must not block the thread. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		if (errno != ENOENT)
 			log_warn("%s", path);
@@ -275,21 +315,21 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	(void)cls;
 	(void)version;
 	(void)upload_data;
+	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (req == NULL) {
 		/* First call: headers only. Start the clock; answer on the next call. */
 		req = xcalloc(1, sizeof(*req));
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
 		*req_cls = req;
+		/* Refuse other methods now, before reading a body we do not want. */
+		if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
 		*upload_data_size = 0;	/* a body we do not read */
 		return MHD_YES;
 	}
-
-	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 
 	if (strcmp(url, "/events") == 0)
 		return serve_events(conn, req, head);
@@ -323,6 +363,39 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's messages, at most MHD_LOG_BURST per MHD_LOG_WINDOW seconds:
+ * a client hammering the connection limit must not flood the journal.
+ */
+#define MHD_LOG_BURST 10
+#define MHD_LOG_WINDOW 10
+static pthread_mutex_t mhd_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t mhd_log_window_start;	/* guarded by mhd_log_lock */
+static unsigned mhd_log_count, mhd_log_suppressed;
+
+static int
+mhd_log_allowed(void)
+{
+	struct timespec now;
+	unsigned suppressed = 0;
+	int ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&mhd_log_lock);
+	if (now.tv_sec - mhd_log_window_start >= MHD_LOG_WINDOW) {
+		suppressed = mhd_log_suppressed;
+		mhd_log_window_start = now.tv_sec;
+		mhd_log_count = mhd_log_suppressed = 0;
+	}
+	ok = mhd_log_count++ < MHD_LOG_BURST;
+	if (!ok)
+		mhd_log_suppressed++;
+	pthread_mutex_unlock(&mhd_log_lock);
+	if (suppressed)
+		log_warnx("libmicrohttpd: %u more messages suppressed", suppressed);
+	return ok;
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -330,6 +403,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 
 	(void)cls;
+	if (!mhd_log_allowed())
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
@@ -370,6 +445,7 @@ http_start(const struct config *c, struct config_listen *bound)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_clients_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,

@@ -337,10 +337,10 @@ render_tick_frame(const render_tick_t *t, enum render_event ev, size_t *len)
 }
 
 void
-render_reset_frame(struct strbuf *sb, uint64_t latest_seq)
+render_reset_frame(struct strbuf *sb)
 {
 	static const char data[] =
 	    "{\"reason\":\"Last-Event-ID is no longer in the history\"}";
 
-	sse_frame(sb, "reset", latest_seq, data, sizeof(data) - 1);
+	sse_frame(sb, "reset", SSE_NO_ID, data, sizeof(data) - 1);
 }

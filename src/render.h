@@ -58,9 +58,11 @@ const char *render_tick_frame(const render_tick_t *t, enum render_event ev, size
 
 /*
  * Append the "reset" event for a client whose Last-Event-ID is no longer in
- * the history: it is told to drop what it has; the latest tick follows.
+ * the history: it is told to drop what it has; the latest tick follows. The
+ * event carries no id, so a client that drops before that tick arrives
+ * reconnects with its old id and is reset again, never left empty.
  */
-void render_reset_frame(struct strbuf *sb, uint64_t latest_seq);
+void render_reset_frame(struct strbuf *sb);
 
 /* Build the snapshot's JSON object (exposed for tests and /api/snapshot). */
 char *render_json(const struct snapshot *s, size_t *len);

@@ -133,6 +133,9 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		struct timespec deadline;
 		render_tick_t *t;
 
+		/* Stopping: end now, even with a replay backlog still queued. */
+		if (broadcast_stopping())
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		if ((n = fill(s, buf, max)) > 0)
 			goto wrote;
 
@@ -187,17 +190,12 @@ stream_open(unsigned mask, int have_last_id, uint64_t last_id, struct MHD_Respon
 	s->sub = broadcast_subscribe(atomic_load(&client_buffer), have_last_id, last_id, &reset);
 	if (s->sub == NULL) {
 		free(s);
-		stats_stream_rejected();
 		return STREAM_FULL;
 	}
 
 	strbuf_printf(&pre, "retry: %d\n\n", STREAM_RETRY_MS);
-	if (reset) {
-		render_tick_t *latest = broadcast_latest();
-
-		render_reset_frame(&pre, latest ? render_tick_seq(latest) : 0);
-		render_tick_unref(latest);
-	}
+	if (reset)
+		render_reset_frame(&pre);
 	s->preamble = strbuf_detach(&pre, &s->preamble_len);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 

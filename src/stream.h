@@ -20,6 +20,8 @@ struct MHD_Response;
 
 /* The "retry:" a client gets first, in milliseconds. */
 #define STREAM_RETRY_MS 3000
+/* The "retry:" of a stream refused because max_clients are open (a string). */
+#define STREAM_REFUSED_RETRY_MS "5000"
 
 /* Settings that SIGHUP may change; they apply from the next read. */
 void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);

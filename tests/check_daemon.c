@@ -92,6 +92,7 @@ struct dconf {
 	unsigned history;	/* 50 */
 	unsigned max_clients;	/* daemon default */
 	unsigned client_buffer;	/* daemon default */
+	const char *webroot;	/* WEBROOT */
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -172,7 +173,7 @@ config_text(struct dbuf *b, const struct dconf *c)
 	if (SANITIZED)
 		dbuf_printf(b, "thread_stack = 1M\n");
 	dbuf_printf(b, "procfs = %s\n", TEST_DATA "/host2/proc");
-	dbuf_printf(b, "webroot = %s\n", WEBROOT);
+	dbuf_printf(b, "webroot = %s\n", c->webroot != NULL ? c->webroot : WEBROOT);
 }
 
 static void
@@ -1114,6 +1115,8 @@ check_reset(CURLM *m, const char *header, unsigned long long latest)
 	    a->id, a->data, b->type, b->id);
 	ck_assert_msg(strcmp(a->type, "reset") == 0, "%s: the first event is '%s', want reset",
 	    header, a->type);
+	/* No id on the reset: a drop before the next tick must reset again. */
+	ck_assert_msg(!a->has_id, "%s: the reset carries id %s", header, a->id);
 	ck_assert_msg(strcmp(b->type, "snapshot") == 0, "%s: after the reset came '%s'",
 	    header, b->type);
 	ck_assert_msg(ev_id(b) >= latest, "%s: the snapshot after reset is %llu, older than %llu",
@@ -1168,12 +1171,10 @@ END_TEST
  * nothing after the blank line that ends the headers.
  */
 static void
-check_raw_head(const char *path)
+raw_exchange(const char *method, const char *target, struct dbuf *resp)
 {
 	struct sockaddr_in sin;
-	struct dbuf resp = { 0 };
 	char req[256], chunk[4096];
-	const char *end;
 	double deadline = now_mono() + 3.0;
 	int fd;
 	ssize_t nr;
@@ -1187,7 +1188,8 @@ check_raw_head(const char *path)
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect: %s",
 	    strerror(errno));
 	snprintf(req, sizeof(req),
-	    "HEAD %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path, D.port);
+	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", method, target,
+	    D.port);
 	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -1198,12 +1200,21 @@ check_raw_head(const char *path)
 		nr = recv(fd, chunk, sizeof(chunk), 0);
 		if (nr <= 0)
 			break;
-		dbuf_add(&resp, chunk, (size_t)nr);
+		dbuf_add(resp, chunk, (size_t)nr);
 		/* Once the headers are in, give a stray body 300 ms to show up. */
-		if (strstr(dbuf_str(&resp), "\r\n\r\n") != NULL && deadline - now_mono() > 0.3)
+		if (strstr(dbuf_str(resp), "\r\n\r\n") != NULL && deadline - now_mono() > 0.3)
 			deadline = now_mono() + 0.3;
 	}
 	close(fd);
+}
+
+static void
+check_raw_head(const char *path)
+{
+	struct dbuf resp = { 0 };
+	const char *end;
+
+	raw_exchange("HEAD", path, &resp);
 	ck_assert_msg(strncmp(dbuf_str(&resp), "HTTP/1.1 200", 12) == 0, "HEAD %s: %.40s", path,
 	    dbuf_str(&resp));
 	end = strstr(dbuf_str(&resp), "\r\n\r\n");
@@ -1335,6 +1346,59 @@ START_TEST(other_endpoints)
 	http_do("GET", "/nope", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 404);
 	reply_free(&r);
+
+	/* A request target with no path must not pick a file by its query. */
+	{
+		struct dbuf raw = { 0 };
+
+		raw_exchange("GET", "?index.html", &raw);
+		ck_assert_msg(strncmp(dbuf_str(&raw), "HTTP/1.1 404", 12) == 0,
+		    "GET ?index.html: %.40s", dbuf_str(&raw));
+		dbuf_free(&raw);
+	}
+}
+END_TEST
+
+/* SIGTERM the daemon; it must exit with status 0 within seconds. */
+static void
+daemon_stop_ok(double seconds)
+{
+	double t0 = now_mono();
+	int status;
+
+	ck_assert_int_eq(kill(D.pid, SIGTERM), 0);
+	while (waitpid(D.pid, &status, WNOHANG) == 0) {
+		if (now_mono() - t0 > seconds)
+			fail_with_log("the daemon did not exit within %.0f s of SIGTERM", seconds);
+		usleep(10000);
+	}
+	D.pid = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the daemon exited with status 0x%x", status);
+}
+
+/* A FIFO in the webroot gets 404 at once and never blocks a thread or the exit. */
+START_TEST(fifo_in_webroot)
+{
+	struct dconf c = defaults;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct reply r;
+	double t0;
+
+	snprintf(dir, sizeof(dir), "%s/www-fifo-%d", run_dir, (int)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/fifo.html", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	c.webroot = dir;
+	daemon_start(&c);
+	t0 = now_mono();
+	http_do("GET", "/fifo.html", NULL, 3000, &r);
+	ck_assert_msg(r.result == CURLE_OK && r.status == 404, "GET /fifo.html: %ld after %.0f ms",
+	    r.status, (now_mono() - t0) * 1e3);
+	reply_free(&r);
+	daemon_stop_ok(5.0);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1374,6 +1438,7 @@ START_TEST(max_clients)
 	struct dconf c = defaults;
 	struct stream s[2];
 	struct reply r;
+	char v[64];
 	CURLM *m = curl_multi_init();
 
 	c.max_clients = 2;
@@ -1385,6 +1450,18 @@ START_TEST(max_clients)
 
 	http_do("GET", "/events", NULL, 3000, &r);
 	ck_assert_msg(r.status == 503, "a third stream got %ld, want 503", r.status);
+	ck_assert(header_get(&r.headers, "Retry-After", v, sizeof(v)));
+	reply_free(&r);
+	/*
+	 * A browser's EventSource gives up for good on a 503: it gets a 200
+	 * stream that only sets retry: and ends, so it comes back by itself.
+	 */
+	http_do("GET", "/events", "Accept: text/event-stream", 3000, &r);
+	ck_assert_msg(r.result == CURLE_OK && r.status == 200, "EventSource refused: %ld",
+	    r.status);
+	ck_assert_msg(strncmp(dbuf_str(&r.body), "retry: 5000\n\n", 13) == 0,
+	    "EventSource refused with body '%s'", dbuf_str(&r.body));
+	ck_assert_ptr_null(strstr(dbuf_str(&r.body), "data:"));
 	reply_free(&r);
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -1713,6 +1790,7 @@ daemon_suite(void)
 	tcase_add_test(tc, event_selection);
 	tcase_add_test(tc, replay);
 	tcase_add_test(tc, other_endpoints);
+	tcase_add_test(tc, fifo_in_webroot);
 	tcase_add_test(tc, heartbeat);
 	tcase_add_test(tc, max_clients);
 	tcase_add_test(tc, sigterm_with_streams);

@@ -166,8 +166,10 @@ START_TEST(reset_frame)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	render_reset_frame(&sb, 42);
-	ck_assert(strncmp(sb.data, "event: reset\nid: 42\ndata: {", 27) == 0);
+	render_reset_frame(&sb);
+	/* No id: the client keeps its old one until the next tick's events. */
+	ck_assert(strncmp(sb.data, "event: reset\ndata: {", 20) == 0);
+	ck_assert_ptr_null(strstr(sb.data, "\nid:"));
 	strbuf_free(&sb);
 }
 END_TEST
