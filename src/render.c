@@ -262,9 +262,10 @@ render_html(struct strbuf *sb, const struct snapshot *s)
 	strbuf_puts(sb, "</div>\n");
 
 	strbuf_printf(sb, "<div id=\"daemon\" hx-swap-oob=\"true\"><h2>sse-metricsd</h2>\n"
-	    "<p class=\"value\">%llu viewers</p>\n"
+	    "<p class=\"value\">%llu %s</p>\n"
 	    "<p>%.1f requests/s &middot; %llu events dropped &middot; tick %llu</p></div>",
-	    (unsigned long long)s->streams_open, s->requests_per_second,
+	    (unsigned long long)s->streams_open, s->streams_open == 1 ? "viewer" : "viewers",
+	    s->requests_per_second,
 	    (unsigned long long)s->events_dropped_total, (unsigned long long)s->seq);
 }
 

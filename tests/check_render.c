@@ -146,6 +146,12 @@ START_TEST(html_escapes_hostile_names)
 	ck_assert_ptr_nonnull(strstr(f, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;"));
 	ck_assert_ptr_nonnull(strstr(f, "1d 2h 3m"));
 	ck_assert_ptr_nonnull(strstr(f, "2.0 GiB / 8.0 GiB"));
+	ck_assert_ptr_nonnull(strstr(f, ">3 viewers<"));
+	render_tick_unref(t);
+	s->streams_open = 1;
+	t = render_tick_create(s);
+	f = render_tick_frame(t, RENDER_EV_HTML, &len);
+	ck_assert_ptr_nonnull(strstr(f, ">1 viewer<"));
 	render_tick_unref(t);
 	snapshot_release(s);
 }
