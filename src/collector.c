@@ -105,50 +105,45 @@ delta(uint64_t now, uint64_t before)
 	return now >= before ? now - before : 0;	/* a reset counts as no change */
 }
 
+/* The one place that maps procfs's field names to snapshot modes. */
+static void
+cpu_ticks(const struct procfs_cpu_times *t, uint64_t out[CPU_MODES])
+{
+	out[CPU_USER] = t->user;
+	out[CPU_NICE] = t->nice;
+	out[CPU_SYSTEM] = t->system;
+	out[CPU_IDLE] = t->idle;
+	out[CPU_IOWAIT] = t->iowait;
+	out[CPU_IRQ] = t->irq;
+	out[CPU_SOFTIRQ] = t->softirq;
+	out[CPU_STEAL] = t->steal;
+}
+
 /* Percent of each mode between two readings (prev may be NULL: since boot). */
 static void
 cpu_fill(struct snapshot_cpu *out, const struct procfs_cpu_times *now,
     const struct procfs_cpu_times *prev, double hz)
 {
-	static const struct procfs_cpu_times zero;
-	uint64_t d[8], total = 0;
+	uint64_t t_now[CPU_MODES], t_prev[CPU_MODES] = { 0 }, d[CPU_MODES], total = 0;
 
 	/*
 	 * No previous reading (the first, or a CPU that just came online):
 	 * since boot. A counter that went back (idle on NO_HZ kernels does, by
 	 * a tick or two) counts as no change: delta() clamps each field.
 	 */
-	if (prev == NULL)
-		prev = &zero;
-	d[0] = delta(now->user, prev->user);
-	d[1] = delta(now->nice, prev->nice);
-	d[2] = delta(now->system, prev->system);
-	d[3] = delta(now->idle, prev->idle);
-	d[4] = delta(now->iowait, prev->iowait);
-	d[5] = delta(now->irq, prev->irq);
-	d[6] = delta(now->softirq, prev->softirq);
-	d[7] = delta(now->steal, prev->steal);
-	for (int i = 0; i < 8; i++)
-		total += d[i];
-	if (total == 0) {
-		d[3] = total = 1;	/* no time passed on this CPU: call it idle */
+	cpu_ticks(now, t_now);
+	if (prev != NULL)
+		cpu_ticks(prev, t_prev);
+	for (int m = 0; m < CPU_MODES; m++) {
+		d[m] = delta(t_now[m], t_prev[m]);
+		total += d[m];
 	}
-	out->user_percent = 100.0 * (double)d[0] / (double)total;
-	out->nice_percent = 100.0 * (double)d[1] / (double)total;
-	out->system_percent = 100.0 * (double)d[2] / (double)total;
-	out->idle_percent = 100.0 * (double)d[3] / (double)total;
-	out->iowait_percent = 100.0 * (double)d[4] / (double)total;
-	out->irq_percent = 100.0 * (double)d[5] / (double)total;
-	out->softirq_percent = 100.0 * (double)d[6] / (double)total;
-	out->steal_percent = 100.0 * (double)d[7] / (double)total;
-	out->user_seconds = (double)now->user / hz;
-	out->nice_seconds = (double)now->nice / hz;
-	out->system_seconds = (double)now->system / hz;
-	out->idle_seconds = (double)now->idle / hz;
-	out->iowait_seconds = (double)now->iowait / hz;
-	out->irq_seconds = (double)now->irq / hz;
-	out->softirq_seconds = (double)now->softirq / hz;
-	out->steal_seconds = (double)now->steal / hz;
+	if (total == 0)
+		d[CPU_IDLE] = total = 1;	/* no time passed on this CPU: call it idle */
+	for (int m = 0; m < CPU_MODES; m++) {
+		out->percent[m] = 100.0 * (double)d[m] / (double)total;
+		out->seconds[m] = (double)t_now[m] / hz;
+	}
 }
 
 /* The previous reading of CPU id, or NULL (it came online since). */

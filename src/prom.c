@@ -1,6 +1,5 @@
 #include "prom.h"
 
-#include <math.h>
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -39,17 +38,9 @@ counter(struct strbuf *sb, const char *name, const char *help, uint64_t v)
 static void
 cpu_seconds(struct strbuf *sb, const struct snapshot_cpu *c)
 {
-	static const char *const modes[] = {
-		"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal",
-	};
-	const double v[] = {
-		c->user_seconds, c->nice_seconds, c->system_seconds, c->idle_seconds,
-		c->iowait_seconds, c->irq_seconds, c->softirq_seconds, c->steal_seconds,
-	};
-
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (int m = 0; m < CPU_MODES; m++)
 		strbuf_printf(sb, "node_cpu_seconds_total{cpu=\"%u\",mode=\"%s\"} %.2f\n",
-		    c->id, modes[i], v[i]);
+		    c->id, snapshot_cpu_mode_names[m], c->seconds[m]);
 }
 
 void

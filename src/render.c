@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,17 +52,14 @@ static json_t *
 cpu_json(const struct snapshot_cpu *c, int with_id)
 {
 	json_t *o = json_object();
+	char key[32];
 
 	if (with_id)
 		json_object_set_new(o, "cpu", json_integer(c->id));
-	json_object_set_new(o, "user_percent", real2(c->user_percent));
-	json_object_set_new(o, "nice_percent", real2(c->nice_percent));
-	json_object_set_new(o, "system_percent", real2(c->system_percent));
-	json_object_set_new(o, "idle_percent", real2(c->idle_percent));
-	json_object_set_new(o, "iowait_percent", real2(c->iowait_percent));
-	json_object_set_new(o, "irq_percent", real2(c->irq_percent));
-	json_object_set_new(o, "softirq_percent", real2(c->softirq_percent));
-	json_object_set_new(o, "steal_percent", real2(c->steal_percent));
+	for (int m = 0; m < CPU_MODES; m++) {
+		snprintf(key, sizeof(key), "%s_percent", snapshot_cpu_mode_names[m]);
+		json_object_set_new(o, key, real2(c->percent[m]));
+	}
 	return o;
 }
 
@@ -194,7 +192,7 @@ put_duration(struct strbuf *sb, double seconds)
 static double
 busy_percent(const struct snapshot_cpu *c)
 {
-	double busy = 100.0 - c->idle_percent - c->iowait_percent;
+	double busy = 100.0 - c->percent[CPU_IDLE] - c->percent[CPU_IOWAIT];
 
 	return busy < 0 ? 0 : busy > 100 ? 100 : busy;
 }
@@ -221,8 +219,8 @@ render_html(struct strbuf *sb, const struct snapshot *s)
 	if (s->has_cpu) {
 		strbuf_printf(sb, "<p class=\"value\">%.1f %%</p>\n", busy_percent(&s->cpu_total));
 		strbuf_printf(sb, "<p>user %.1f %% &middot; system %.1f %% &middot; iowait %.1f %%</p>\n",
-		    s->cpu_total.user_percent + s->cpu_total.nice_percent,
-		    s->cpu_total.system_percent, s->cpu_total.iowait_percent);
+		    s->cpu_total.percent[CPU_USER] + s->cpu_total.percent[CPU_NICE],
+		    s->cpu_total.percent[CPU_SYSTEM], s->cpu_total.percent[CPU_IOWAIT]);
 		for (size_t i = 0; i < s->ncores; i++) {
 			double b = busy_percent(&s->cores[i]);
 

@@ -5,6 +5,12 @@
 
 #include "xmem.h"
 
+const char *const snapshot_cpu_mode_names[CPU_MODES] = {
+	[CPU_USER] = "user", [CPU_NICE] = "nice", [CPU_SYSTEM] = "system",
+	[CPU_IDLE] = "idle", [CPU_IOWAIT] = "iowait", [CPU_IRQ] = "irq",
+	[CPU_SOFTIRQ] = "softirq", [CPU_STEAL] = "steal",
+};
+
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;	/* guarded by current_lock */
 

@@ -20,13 +20,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The CPU modes of /proc/stat, in its order; every consumer loops over them. */
+enum snapshot_cpu_mode {
+	CPU_USER, CPU_NICE, CPU_SYSTEM, CPU_IDLE,
+	CPU_IOWAIT, CPU_IRQ, CPU_SOFTIRQ, CPU_STEAL,
+	CPU_MODES
+};
+
+/* "user", "nice", ...: the names JSON and Prometheus use for each mode. */
+extern const char *const snapshot_cpu_mode_names[CPU_MODES];
+
 /* One CPU (or all of them): percent of the last tick, cumulative seconds. */
 struct snapshot_cpu {
-	unsigned id;		/* N of cpuN; unused for the total */
-	double user_percent, nice_percent, system_percent, idle_percent;
-	double iowait_percent, irq_percent, softirq_percent, steal_percent;
-	double user_seconds, nice_seconds, system_seconds, idle_seconds;
-	double iowait_seconds, irq_seconds, softirq_seconds, steal_seconds;
+	unsigned id;			/* N of cpuN; unused for the total */
+	double percent[CPU_MODES];	/* of the last tick; they sum to 100 */
+	double seconds[CPU_MODES];	/* since boot */
 };
 
 struct snapshot {

@@ -14,8 +14,11 @@
 static double
 sum_percent(const struct snapshot_cpu *c)
 {
-	return c->user_percent + c->nice_percent + c->system_percent + c->idle_percent +
-	    c->iowait_percent + c->irq_percent + c->softirq_percent + c->steal_percent;
+	double sum = 0;
+
+	for (int m = 0; m < CPU_MODES; m++)
+		sum += c->percent[m];
+	return sum;
 }
 
 START_TEST(rates_over_one_tick)
@@ -35,21 +38,21 @@ START_TEST(rates_over_one_tick)
 	/* cpu0: +50 user, +20 system, +25 idle, +5 iowait of 100 ticks. */
 	ck_assert_uint_eq(b->ncores, 2);
 	ck_assert_uint_eq(b->cores[0].id, 0);
-	ck_assert_double_eq_tol(b->cores[0].user_percent, 50, 1e-9);
-	ck_assert_double_eq_tol(b->cores[0].system_percent, 20, 1e-9);
-	ck_assert_double_eq_tol(b->cores[0].idle_percent, 25, 1e-9);
-	ck_assert_double_eq_tol(b->cores[0].iowait_percent, 5, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_USER], 50, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_SYSTEM], 20, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_IDLE], 25, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_IOWAIT], 5, 1e-9);
 	/* cpu1: +10 user, +5 system, +80 idle, +5 softirq. */
-	ck_assert_double_eq_tol(b->cores[1].user_percent, 10, 1e-9);
-	ck_assert_double_eq_tol(b->cores[1].softirq_percent, 5, 1e-9);
-	ck_assert_double_eq_tol(b->cores[1].idle_percent, 80, 1e-9);
+	ck_assert_double_eq_tol(b->cores[1].percent[CPU_USER], 10, 1e-9);
+	ck_assert_double_eq_tol(b->cores[1].percent[CPU_SOFTIRQ], 5, 1e-9);
+	ck_assert_double_eq_tol(b->cores[1].percent[CPU_IDLE], 80, 1e-9);
 	/* The total line: 200 ticks. */
-	ck_assert_double_eq_tol(b->cpu_total.user_percent, 30, 1e-9);
-	ck_assert_double_eq_tol(b->cpu_total.system_percent, 12.5, 1e-9);
-	ck_assert_double_eq_tol(b->cpu_total.idle_percent, 52.5, 1e-9);
+	ck_assert_double_eq_tol(b->cpu_total.percent[CPU_USER], 30, 1e-9);
+	ck_assert_double_eq_tol(b->cpu_total.percent[CPU_SYSTEM], 12.5, 1e-9);
+	ck_assert_double_eq_tol(b->cpu_total.percent[CPU_IDLE], 52.5, 1e-9);
 	ck_assert_double_eq_tol(sum_percent(&b->cpu_total), 100, 1e-9);
 	/* Cumulative seconds for Prometheus: ticks / USER_HZ (100 on Linux). */
-	ck_assert_double_eq_tol(b->cores[0].user_seconds, 100.50, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].seconds[CPU_USER], 100.50, 1e-9);
 
 	/* Memory as free(1) shows it: used = total - available. */
 	ck_assert_uint_eq(a->mem_total_bytes, 4294967296ull);
@@ -78,7 +81,7 @@ START_TEST(first_reading_is_since_boot)
 	struct snapshot *a = collector_sample(c, 0, 0);
 
 	/* cpu0 = 10000 100 4000 200000 500 0 300 0: user 10000 / 214900. */
-	ck_assert_double_eq_tol(a->cores[0].user_percent, 100.0 * 10000 / 214900, 1e-9);
+	ck_assert_double_eq_tol(a->cores[0].percent[CPU_USER], 100.0 * 10000 / 214900, 1e-9);
 	ck_assert_double_eq_tol(sum_percent(&a->cores[1]), 100, 1e-9);
 	ck_assert_double_eq(a->elapsed_seconds, 0);
 	snapshot_release(a);
@@ -139,7 +142,7 @@ START_TEST(cpus_that_come_and_go)
 	d = collector_sample(c, 2 * SEC, 2 * SEC);
 	ck_assert_uint_eq(d->ncores, 2);
 	for (size_t i = 0; i < d->ncores; i++) {
-		ck_assert(d->cores[i].user_percent >= 0);
+		ck_assert(d->cores[i].percent[CPU_USER] >= 0);
 		ck_assert_double_eq_tol(sum_percent(&d->cores[i]), 100, 1e-6);
 	}
 	snapshot_release(a);
@@ -163,9 +166,9 @@ START_TEST(idle_counter_stepping_back)
 	collector_set_procfs(c, TREE("host2-idle-back"));
 	b = collector_sample(c, SEC, SEC);
 	/* cpu0: user +90, system +10, idle -2. */
-	ck_assert_double_eq_tol(b->cores[0].user_percent, 90, 1e-9);
-	ck_assert_double_eq_tol(b->cores[0].system_percent, 10, 1e-9);
-	ck_assert_double_eq(b->cores[0].idle_percent, 0);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_USER], 90, 1e-9);
+	ck_assert_double_eq_tol(b->cores[0].percent[CPU_SYSTEM], 10, 1e-9);
+	ck_assert_double_eq(b->cores[0].percent[CPU_IDLE], 0);
 	snapshot_release(a);
 	snapshot_release(b);
 	collector_destroy(c);
