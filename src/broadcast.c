@@ -179,6 +179,8 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 render_tick_t *
 broadcast_try_next(broadcast_sub_t *sub)
 {
+	if (atomic_load_explicit(&stopping, memory_order_acquire))
+		return NULL;	/* stopping: a queued backlog is not sent */
 	return ring_pop(sub->ring);
 }
 
@@ -226,12 +228,6 @@ unsigned
 broadcast_subscribers(void)
 {
 	return atomic_load_explicit(&nsubs_hint, memory_order_relaxed);
-}
-
-int
-broadcast_stopping(void)
-{
-	return atomic_load_explicit(&stopping, memory_order_acquire);
 }
 
 int

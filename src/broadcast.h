@@ -64,7 +64,7 @@ broadcast_sub_t *broadcast_subscribe(size_t capacity, int have_last_id,
 /* Unregister and free sub, dropping the ticks still queued. */
 void broadcast_unsubscribe(broadcast_sub_t *sub);
 
-/* The next tick for sub without waiting, or NULL. */
+/* The next tick for sub without waiting; NULL when none, or when stopping. */
 render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 
 /*
@@ -83,9 +83,6 @@ void broadcast_stop(void);
 
 /* Streams registered now. */
 unsigned broadcast_subscribers(void);
-
-/* 1 when broadcast_stop() was called: streams end without sending more. */
-int broadcast_stopping(void);
 
 /* 1 when a new stream would be refused (max_subscribers open, or stopping). */
 int broadcast_full(void);

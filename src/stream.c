@@ -133,9 +133,6 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		struct timespec deadline;
 		render_tick_t *t;
 
-		/* Stopping: end now, even with a replay backlog still queued. */
-		if (broadcast_stopping())
-			return MHD_CONTENT_READER_END_OF_STREAM;
 		if ((n = fill(s, buf, max)) > 0)
 			goto wrote;
 

@@ -183,7 +183,10 @@ START_TEST(next_times_out_then_stops)
 	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TICK);
 	ck_assert_uint_eq(render_tick_seq(t), 3);
 	render_tick_unref(t);
+	publish_seq(4);		/* queued, then the daemon stops */
 	broadcast_stop();
+	/* Stopping wins over a backlog: nothing more is handed out. */
+	ck_assert_ptr_null(broadcast_try_next(sub));
 	deadline = in_ms(60000);
 	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_STOPPING);
 	/* Stopping refuses new streams. */
