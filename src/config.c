@@ -333,6 +333,23 @@ set_value(const struct config_key *k, const char *value, struct config *c,
 	return -1;
 }
 
+int
+config_key_differs(const struct config_key *k, const struct config *a,
+    const struct config *b)
+{
+	static const size_t sizes[] = {
+		[CONFIG_LISTEN] = sizeof(struct config_listen),
+		[CONFIG_UINT] = sizeof(unsigned),
+		[CONFIG_SECONDS] = sizeof(double),
+		[CONFIG_SIZE] = sizeof(size_t),
+		[CONFIG_PATH] = PATH_MAX,
+	};
+
+	/* Fields are zero-filled past their contents, so bytes compare. */
+	return memcmp((const char *)a + k->offset, (const char *)b + k->offset,
+	    sizes[k->type]) != 0;
+}
+
 void
 config_defaults(struct config *c)
 {

@@ -62,6 +62,10 @@ struct config_key {
 /* The table of keys, in the order the shipped file lists them. */
 const struct config_key *config_keys(size_t *count);
 
+/* 1 when key k has different values in a and b, 0 when they are equal. */
+int config_key_differs(const struct config_key *k, const struct config *a,
+    const struct config *b);
+
 /* Fill c with the built-in defaults. */
 void config_defaults(struct config *c);
 

@@ -77,7 +77,9 @@ static void
 reload(const char *path, int named, int listen_from_cli, struct config *running,
     collector_t *collector)
 {
+	const struct config_key *keys;
 	struct config next;
+	size_t nkeys;
 
 	log_info("reloading %s", path);
 	if (load_config(path, named, &next) == -1) {
@@ -93,20 +95,10 @@ reload(const char *path, int named, int listen_from_cli, struct config *running,
 		    running->timeout);
 		return;
 	}
-#define RESTART_ONLY(field, name) \
-	if (memcmp(&next.field, &running->field, sizeof(next.field)) != 0) \
-		log_warnx("%s changed; it takes effect at the next restart", name)
-	RESTART_ONLY(listen, "listen");
-	RESTART_ONLY(history, "history");
-	RESTART_ONLY(max_clients, "max_clients");
-	RESTART_ONLY(max_clients_per_ip, "max_clients_per_ip");
-	RESTART_ONLY(thread_stack, "thread_stack");
-	RESTART_ONLY(connection_memory, "connection_memory");
-	RESTART_ONLY(timeout, "timeout");
-	RESTART_ONLY(procfs, "procfs");
-	RESTART_ONLY(sysfs, "sysfs");
-	RESTART_ONLY(webroot, "webroot");
-#undef RESTART_ONLY
+	keys = config_keys(&nkeys);
+	for (size_t i = 0; i < nkeys; i++)
+		if (!keys[i].reload && config_key_differs(&keys[i], running, &next))
+			log_warnx("%s changed; it takes effect at the next restart", keys[i].name);
 	running->interval = next.interval;
 	running->heartbeat = next.heartbeat;
 	running->client_buffer = next.client_buffer;

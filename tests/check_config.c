@@ -611,6 +611,28 @@ START_TEST(shipped_file_uncommented_is_the_defaults)
 }
 END_TEST
 
+/* good.conf sets every key to something else than its default. */
+START_TEST(key_differs)
+{
+	struct config d1, d2, good;
+	const struct config_key *keys;
+	char *errors;
+	size_t n;
+
+	config_defaults(&d1);
+	config_defaults(&d2);
+	ck_assert_int_eq(load_path(CONF_DIR "/good.conf", &good, &errors), 0);
+	free(errors);
+	keys = config_keys(&n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(!config_key_differs(&keys[i], &d1, &d2), "%s differs between defaults",
+		    keys[i].name);
+		ck_assert_msg(config_key_differs(&keys[i], &d1, &good), "%s: good.conf equals the default",
+		    keys[i].name);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -620,6 +642,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, key_table);
+	tcase_add_test(tc, key_differs);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, good_file_sets_every_key);
 	tcase_add_loop_test(tc, accepts_value, 0, NELEMS(accepted));
