@@ -246,6 +246,7 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
 	stats_read(&now);
 	s->streams_open = broadcast_subscribers();
 	s->streams_total = now.streams_total;
+	s->streams_rejected_total = now.streams_rejected_total;
 	s->requests_total = now.requests_total;
 	s->events_dropped_total = now.events_dropped_total;
 	s->request_duration_mean_seconds = -1;

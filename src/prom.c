@@ -91,6 +91,8 @@ prom_render(struct strbuf *sb, const struct snapshot *s)
 	gauge(sb, "sse_metricsd_streams_open", "Event streams open now.", (double)s->streams_open);
 	counter(sb, "sse_metricsd_streams_total", "Event streams opened since start.",
 	    s->streams_total);
+	counter(sb, "sse_metricsd_streams_rejected_total",
+	    "Event streams refused because max_clients were open.", s->streams_rejected_total);
 	counter(sb, "sse_metricsd_requests_total",
 	    "Requests completed since start, event streams excluded.", s->requests_total);
 	counter(sb, "sse_metricsd_events_dropped_total",

@@ -139,6 +139,7 @@ render_json(const struct snapshot *s, size_t *len)
 	o = json_object();
 	json_object_set_new(o, "streams_open", u64(s->streams_open));
 	json_object_set_new(o, "streams_total", u64(s->streams_total));
+	json_object_set_new(o, "streams_rejected_total", u64(s->streams_rejected_total));
 	json_object_set_new(o, "requests_total", u64(s->requests_total));
 	json_object_set_new(o, "requests_per_second", real2(s->requests_per_second));
 	json_object_set_new(o, "request_duration_mean_seconds",

@@ -67,6 +67,7 @@ struct snapshot {
 
 	/* The daemon's own. */
 	uint64_t streams_open, streams_total;
+	uint64_t streams_rejected_total;	/* refused: max_clients open */
 	uint64_t requests_total;	/* completed requests, streams excluded */
 	double requests_per_second;	/* over the last tick */
 	double request_duration_mean_seconds;	/* over the last tick; < 0 when none */

@@ -6,7 +6,6 @@ static _Atomic uint64_t requests_total;
 static _Atomic uint64_t request_duration_ns_total;
 static _Atomic uint64_t streams_total;
 static _Atomic uint64_t streams_rejected_total;
-static _Atomic uint64_t stream_bytes_total;
 static _Atomic uint64_t events_dropped_total;
 
 #define ADD(counter, n) atomic_fetch_add_explicit(&(counter), (n), memory_order_relaxed)
@@ -32,12 +31,6 @@ stats_stream_rejected(void)
 }
 
 void
-stats_stream_closed(uint64_t bytes)
-{
-	ADD(stream_bytes_total, bytes);
-}
-
-void
 stats_events_dropped(uint64_t n)
 {
 	ADD(events_dropped_total, n);
@@ -50,6 +43,5 @@ stats_read(struct stats_values *out)
 	out->request_duration_ns_total = GET(request_duration_ns_total);
 	out->streams_total = GET(streams_total);
 	out->streams_rejected_total = GET(streams_rejected_total);
-	out->stream_bytes_total = GET(stream_bytes_total);
 	out->events_dropped_total = GET(events_dropped_total);
 }

@@ -18,7 +18,6 @@ struct stats_values {
 	uint64_t request_duration_ns_total;	/* their summed durations */
 	uint64_t streams_total;			/* streams ever opened */
 	uint64_t streams_rejected_total;	/* refused for max_clients */
-	uint64_t stream_bytes_total;		/* bytes written by closed streams */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
 };
 
@@ -28,8 +27,6 @@ void stats_request_done(uint64_t duration_ns);
 void stats_stream_opened(void);
 /* A stream was refused because max_clients streams were open. */
 void stats_stream_rejected(void);
-/* A stream closed after writing bytes. */
-void stats_stream_closed(uint64_t bytes);
 /* n ticks were dropped from slow streams' rings. */
 void stats_events_dropped(uint64_t n);
 /* Read every counter. */

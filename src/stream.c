@@ -31,7 +31,6 @@ struct stream {
 	int cur_ev;		/* event type of cur being copied */
 	size_t cur_off;		/* bytes of that event already copied */
 	struct timespec last_write;	/* CLOCK_MONOTONIC */
-	uint64_t bytes;
 };
 
 void
@@ -155,7 +154,6 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 wrote:
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
-	s->bytes += n;
 	return (ssize_t)n;
 }
 
@@ -170,7 +168,6 @@ stream_free(void *cls)
 		log_debug("stream closed after dropping %llu ticks", (unsigned long long)dropped);
 	broadcast_unsubscribe(s->sub);
 	render_tick_unref(s->cur);
-	stats_stream_closed(s->bytes);
 	free(s->preamble);
 	free(s);
 }

@@ -213,7 +213,9 @@ START_TEST(daemon_counters_and_request_rate)
 	a = collector_sample(c, 0, 0);
 	for (int i = 0; i < 10; i++)
 		stats_request_done(2000000);	/* 2 ms each */
+	stats_stream_rejected();
 	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_uint_eq(b->streams_rejected_total - a->streams_rejected_total, 1);
 	ck_assert_uint_eq(b->requests_total - a->requests_total, 10);
 	ck_assert_double_eq_tol(b->requests_per_second, 5, 1e-9);
 	ck_assert_double_eq_tol(b->request_duration_mean_seconds, 0.002, 1e-12);

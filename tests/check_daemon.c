@@ -1463,6 +1463,20 @@ START_TEST(max_clients)
 	    "EventSource refused with body '%s'", dbuf_str(&r.body));
 	ck_assert_ptr_null(strstr(dbuf_str(&r.body), "data:"));
 	reply_free(&r);
+	/* Both refusals are counted, and /metrics shows it from the next tick on. */
+	{
+		double t0 = now_mono();
+		int seen = 0;
+
+		while (!seen && now_mono() - t0 < 5.0) {
+			http_do("GET", "/metrics", NULL, 3000, &r);
+			seen = strstr(dbuf_str(&r.body), "\nsse_metricsd_streams_rejected_total 2\n") != NULL;
+			reply_free(&r);
+			if (!seen)
+				usleep(50000);
+		}
+		ck_assert_msg(seen, "sse_metricsd_streams_rejected_total never reached 2");
+	}
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
