@@ -32,11 +32,20 @@ struct request {
 	int is_stream;		/* streams are not counted as requests */
 };
 
+/* Queue r as the answer and drop our reference to it (MHD keeps its own). */
+static enum MHD_Result
+queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result
 reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
@@ -46,16 +55,13 @@ reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, status, r);
 }
 
 static enum MHD_Result
 reply_owned(struct MHD_Connection *conn, char *body, size_t len, const char *type)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
@@ -64,9 +70,7 @@ reply_owned(struct MHD_Connection *conn, char *body, size_t len, const char *typ
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 /* Parse a whole decimal uint64 (an SSE id). Returns 0 or -1. */
@@ -128,7 +132,6 @@ refuse_stream(struct MHD_Connection *conn)
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ACCEPT);
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	stats_stream_rejected();
 	if (accept == NULL || strstr(accept, "text/event-stream") == NULL)
@@ -139,9 +142,7 @@ refuse_stream(struct MHD_Connection *conn)
 		return MHD_NO;
 	stream_add_headers(r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 static enum MHD_Result
@@ -152,7 +153,6 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	uint64_t last_id = 0;
 	int have_last = 0;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	char why[256];
 
 	events = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "events");
@@ -181,17 +181,13 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		if (r == NULL)
 			return MHD_NO;
 		stream_add_headers(r);
-		ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-		MHD_destroy_response(r);
-		return ret;
+		return queue(conn, MHD_HTTP_OK, r);
 	}
 
 	if (stream_open(mask, have_last, last_id, &r) != STREAM_OK)
 		return refuse_stream(conn);
 	req->is_stream = 1;
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 static void
@@ -205,7 +201,6 @@ serve_snapshot(struct MHD_Connection *conn)
 {
 	render_tick_t *t = broadcast_latest();
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	const char *json;
 	size_t len;
 
@@ -221,9 +216,7 @@ serve_snapshot(struct MHD_Connection *conn)
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 static enum MHD_Result
@@ -268,7 +261,6 @@ serve_file(struct MHD_Connection *conn, const char *url)
 {
 	const char *name, *type;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	char path[PATH_MAX + 256];
 	struct stat st;
 	int fd;
@@ -300,9 +292,7 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 static enum MHD_Result
