@@ -17,6 +17,7 @@
 /* Buffer size libmicrohttpd asks us to fill per read; larger than a tick. */
 #define STREAM_BLOCK_SIZE (16 * 1024)
 
+/* What sse_comment(sb, "keep-alive") makes, as a constant: no formatting per stream. */
 static const char heartbeat_text[] = ": keep-alive\n\n";
 
 static atomic_uint heartbeat_seconds = 15;
@@ -161,7 +162,6 @@ static void
 stream_free(void *cls)
 {
 	struct stream *s = cls;
-
 	uint64_t dropped = broadcast_sub_dropped(s->sub);
 
 	if (dropped)
