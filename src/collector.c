@@ -244,18 +244,18 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
 	uint64_t requests, duration;
 
 	stats_read(&now);
-	s->streams_open = broadcast_subscribers();
-	s->streams_total = now.streams_total;
-	s->streams_rejected_total = now.streams_rejected_total;
-	s->requests_total = now.requests_total;
-	s->events_dropped_total = now.events_dropped_total;
-	s->request_duration_mean_seconds = -1;
+	s->daemon.streams_open = broadcast_subscribers();
+	s->daemon.streams_total = now.streams_total;
+	s->daemon.streams_rejected_total = now.streams_rejected_total;
+	s->daemon.requests_total = now.requests_total;
+	s->daemon.events_dropped_total = now.events_dropped_total;
+	s->daemon.request_duration_mean_seconds = -1;
 	if (c->have_prev && elapsed > 0) {
 		requests = delta(now.requests_total, c->prev_stats.requests_total);
 		duration = delta(now.request_duration_ns_total, c->prev_stats.request_duration_ns_total);
-		s->requests_per_second = (double)requests / elapsed;
+		s->daemon.requests_per_second = (double)requests / elapsed;
 		if (requests > 0)
-			s->request_duration_mean_seconds = (double)duration / 1e9 / (double)requests;
+			s->daemon.request_duration_mean_seconds = (double)duration / 1e9 / (double)requests;
 	}
 	c->prev_stats = now;
 }

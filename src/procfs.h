@@ -68,4 +68,93 @@ int procfs_read_uptime(const char *procfs, double *uptime_seconds);
  */
 int procfs_read_line(const char *procfs, const char *relpath, char *buf, size_t len);
 
+/* /proc/vmstat: the counters we use (pages; 0 when the kernel lacks one). */
+struct procfs_vmstat {
+	uint64_t pswpin, pswpout;	/* pages swapped in / out */
+	uint64_t pgpgin, pgpgout;	/* KiB paged in / out from block devices */
+	uint64_t pgfault, pgmajfault;
+};
+
+/* Parse PROCFS/vmstat. Fails if none of the fields above is present. */
+int procfs_read_vmstat(const char *procfs, struct procfs_vmstat *out);
+
+/* One interface of /proc/net/dev: raw counters, in the file's column order. */
+struct procfs_netdev {
+	char *name;	/* heap; the name before the ':' without leading blanks */
+	uint64_t rx_bytes, rx_packets, rx_errs, rx_drop;
+	uint64_t tx_bytes, tx_packets, tx_errs, tx_drop;
+};
+
+/*
+ * Parse PROCFS/net/dev into a heap array *out of *n interfaces, in file
+ * order. Names are taken as written (they may hold any byte but ':',
+ * whitespace and '/', and are not limited to IFNAMSIZ here). Free with
+ * procfs_netdev_free.
+ */
+int procfs_read_netdev(const char *procfs, struct procfs_netdev **out, size_t *n);
+void procfs_netdev_free(struct procfs_netdev *devs, size_t n);
+
+/* One line of /proc/diskstats. */
+struct procfs_disk {
+	unsigned major, minor;
+	char *name;		/* heap */
+	uint64_t reads, reads_merged, sectors_read, read_ms;
+	uint64_t writes, writes_merged, sectors_written, write_ms;
+	uint64_t in_flight, io_ms, weighted_io_ms;
+};
+
+/* Parse PROCFS/diskstats (all lines, partitions included). */
+int procfs_read_diskstats(const char *procfs, struct procfs_disk **out, size_t *n);
+void procfs_disks_free(struct procfs_disk *disks, size_t n);
+
+/* One line of /proc/self/mountinfo, octal escapes (\040 ...) decoded. */
+struct procfs_mount {
+	char *mountpoint, *fstype, *source;	/* heap */
+	unsigned major, minor;
+	int readonly;		/* "ro" among the per-mount options */
+};
+
+/* Parse PROCFS/self/mountinfo, in file (mount) order. */
+int procfs_read_mountinfo(const char *procfs, struct procfs_mount **out, size_t *n);
+void procfs_mounts_free(struct procfs_mount *mounts, size_t n);
+
+/* /proc/pressure/{cpu,memory,io}: "some" and "full" lines. */
+struct procfs_psi_line {
+	int present;
+	double avg10, avg60, avg300;	/* percent */
+	uint64_t total_us;		/* microseconds stalled since boot */
+};
+struct procfs_psi {
+	struct procfs_psi_line some, full;	/* cpu has "full" only since 5.13 */
+};
+
+/* Parse PROCFS/pressure/RESOURCE ("cpu", "memory", "io"). Fails without "some". */
+int procfs_read_psi(const char *procfs, const char *resource, struct procfs_psi *out);
+
+/* /proc/net/sockstat and sockstat6 (the latter may be missing: no IPv6). */
+struct procfs_sockstat {
+	uint64_t sockets_used;
+	uint64_t tcp_inuse, tcp_orphan, tcp_tw, tcp_alloc, tcp_mem_pages;
+	uint64_t udp_inuse;
+	int has_v6;
+	uint64_t tcp6_inuse, udp6_inuse;
+};
+
+/* Parse PROCFS/net/sockstat (required) and PROCFS/net/sockstat6 (optional). */
+int procfs_read_sockstat(const char *procfs, struct procfs_sockstat *out);
+
+/* PROCFS/sys/fs/file-nr: "allocated unused max". */
+int procfs_read_file_nr(const char *procfs, uint64_t *allocated, uint64_t *max);
+
+/* A process's own figures from PROCFS/PID/stat (PID may be "self"). */
+struct procfs_pidstat {
+	uint64_t utime, stime;		/* USER_HZ ticks */
+	uint64_t num_threads;
+	uint64_t rss_pages;
+	uint64_t starttime;		/* USER_HZ ticks after boot */
+};
+
+/* Parse PROCFS/PID/stat; the comm field may hold spaces and ')'. */
+int procfs_read_pidstat(const char *procfs, const char *pid, struct procfs_pidstat *out);
+
 #endif

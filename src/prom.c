@@ -88,14 +88,14 @@ prom_render(struct strbuf *sb, const struct snapshot *s)
 	    "Sequence number of the snapshot served; the id of its stream events.", (double)s->seq);
 	gauge(sb, "sse_metricsd_snapshot_timestamp_seconds",
 	    "Unix time at which the snapshot was collected.", (double)s->timestamp_ns / 1e9);
-	gauge(sb, "sse_metricsd_streams_open", "Event streams open now.", (double)s->streams_open);
+	gauge(sb, "sse_metricsd_streams_open", "Event streams open now.", (double)s->daemon.streams_open);
 	counter(sb, "sse_metricsd_streams_total", "Event streams opened since start.",
-	    s->streams_total);
+	    s->daemon.streams_total);
 	counter(sb, "sse_metricsd_streams_rejected_total",
-	    "Event streams refused because max_clients were open.", s->streams_rejected_total);
+	    "Event streams refused because max_clients were open.", s->daemon.streams_rejected_total);
 	counter(sb, "sse_metricsd_requests_total",
-	    "Requests completed since start, event streams excluded.", s->requests_total);
+	    "Requests completed since start, event streams excluded.", s->daemon.requests_total);
 	counter(sb, "sse_metricsd_events_dropped_total",
 	    "Ticks dropped from the queues of streams that read too slowly.",
-	    s->events_dropped_total);
+	    s->daemon.events_dropped_total);
 }

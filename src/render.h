@@ -64,7 +64,4 @@ const char *render_tick_frame(const render_tick_t *t, enum render_event ev, size
  */
 void render_reset_frame(struct strbuf *sb);
 
-/* Build the snapshot's JSON object (exposed for tests and /api/snapshot). */
-char *render_json(const struct snapshot *s, size_t *len);
-
 #endif

@@ -215,13 +215,13 @@ START_TEST(daemon_counters_and_request_rate)
 		stats_request_done(2000000);	/* 2 ms each */
 	stats_stream_rejected();
 	b = collector_sample(c, 2 * SEC, 2 * SEC);
-	ck_assert_uint_eq(b->streams_rejected_total - a->streams_rejected_total, 1);
-	ck_assert_uint_eq(b->requests_total - a->requests_total, 10);
-	ck_assert_double_eq_tol(b->requests_per_second, 5, 1e-9);
-	ck_assert_double_eq_tol(b->request_duration_mean_seconds, 0.002, 1e-12);
+	ck_assert_uint_eq(b->daemon.streams_rejected_total - a->daemon.streams_rejected_total, 1);
+	ck_assert_uint_eq(b->daemon.requests_total - a->daemon.requests_total, 10);
+	ck_assert_double_eq_tol(b->daemon.requests_per_second, 5, 1e-9);
+	ck_assert_double_eq_tol(b->daemon.request_duration_mean_seconds, 0.002, 1e-12);
 	d = collector_sample(c, 3 * SEC, 3 * SEC);
-	ck_assert_double_eq(d->requests_per_second, 0);
-	ck_assert(d->request_duration_mean_seconds < 0);	/* none: rendered as null */
+	ck_assert_double_eq(d->daemon.requests_per_second, 0);
+	ck_assert(d->daemon.request_duration_mean_seconds < 0);	/* none: rendered as null */
 	snapshot_release(a);
 	snapshot_release(b);
 	snapshot_release(d);

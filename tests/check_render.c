@@ -7,6 +7,7 @@
 
 #include "prom.h"
 #include "render.h"
+#include "snapjson.h"
 #include "snapshot.h"
 
 static struct snapshot *
@@ -49,10 +50,10 @@ sample_snapshot(const char *hostname)
 	s->load15 = 0.59;
 	s->tasks_running = 2;
 	s->tasks_total = 345;
-	s->streams_open = 3;
-	s->requests_total = 10;
-	s->requests_per_second = 2.5;
-	s->request_duration_mean_seconds = -1;
+	s->daemon.streams_open = 3;
+	s->daemon.requests_total = 10;
+	s->daemon.requests_per_second = 2.5;
+	s->daemon.request_duration_mean_seconds = -1;
 	return s;
 }
 
@@ -61,7 +62,7 @@ START_TEST(json_has_the_documented_fields)
 	struct snapshot *s = sample_snapshot("web-1");
 	json_error_t err;
 	size_t len;
-	char *text = render_json(s, &len);
+	char *text = snapjson_render(s, &len);
 	json_t *o = json_loads(text, 0, &err), *cores;
 
 	ck_assert_ptr_nonnull(o);
@@ -95,8 +96,8 @@ START_TEST(missing_groups_are_null)
 	json_t *o;
 
 	s->seq = 1;
-	s->request_duration_mean_seconds = -1;
-	text = render_json(s, &len);
+	s->daemon.request_duration_mean_seconds = -1;
+	text = snapjson_render(s, &len);
 	o = json_loads(text, 0, NULL);
 	ck_assert(json_is_null(json_object_get(o, "cpu")));
 	ck_assert(json_is_null(json_object_get(o, "memory")));
@@ -148,7 +149,7 @@ START_TEST(html_escapes_hostile_names)
 	ck_assert_ptr_nonnull(strstr(f, "2.0 GiB / 8.0 GiB"));
 	ck_assert_ptr_nonnull(strstr(f, ">3 viewers<"));
 	render_tick_unref(t);
-	s->streams_open = 1;
+	s->daemon.streams_open = 1;
 	t = render_tick_create(s);
 	f = render_tick_frame(t, RENDER_EV_HTML, &len);
 	ck_assert_ptr_nonnull(strstr(f, ">1 viewer<"));

@@ -1,0 +1,1 @@
+#include "sysfs.h"

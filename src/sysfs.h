@@ -1,0 +1,47 @@
+/*
+ * sysfs: readers for the files under /sys the collector uses: CPU
+ * frequency, block devices, thermal zones and hwmon sensors.
+ *
+ * Like procfs, each reader takes the directory where sysfs is mounted
+ * ("/sys", or "tests/data/<tree>/sys"), keeps no state, does not log, and
+ * returns 0 or -1 with errno set. Many of these files are absent on a given
+ * machine (a VM has no cpufreq, a container no hwmon): absence is not an
+ * error of the daemon, and the collector simply leaves the values out.
+ */
+#ifndef SSE_SYSFS_H
+#define SSE_SYSFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * SYSFS/devices/system/cpu/cpuID/cpufreq/scaling_cur_freq (kHz) as hertz.
+ * Fails when the file is missing (no cpufreq driver: most VMs).
+ */
+int sysfs_read_cpufreq(const char *sysfs, unsigned cpu, double *hertz);
+
+/*
+ * 1 when SYSFS/block/NAME exists (NAME is a whole disk, not a partition),
+ * 0 when it does not, -1 when SYSFS/block itself cannot be read (then the
+ * caller cannot tell disks from partitions).
+ */
+int sysfs_is_whole_disk(const char *sysfs, const char *name);
+
+/* One temperature sensor. */
+struct sysfs_temp {
+	char *chip;	/* heap: hwmon "name" file, or the thermal zone's "type" */
+	char *sensor;	/* heap: "temp1" (hwmon) or "thermal_zone0" */
+	char *label;	/* heap: hwmon tempN_label if present, else NULL */
+	double celsius;
+};
+
+/*
+ * Every readable sensor: SYSFS/class/hwmon/hwmon*\/temp*_input first (in
+ * name order), then SYSFS/class/thermal/thermal_zone*\/temp. Sensors whose
+ * value cannot be read (a sleeping device answers EAGAIN or ENODATA) are
+ * skipped. No sensors at all is success with *n = 0.
+ */
+int sysfs_read_temps(const char *sysfs, struct sysfs_temp **out, size_t *n);
+void sysfs_temps_free(struct sysfs_temp *temps, size_t n);
+
+#endif
