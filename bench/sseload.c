@@ -1,0 +1,794 @@
+/*
+ * sseload: an epoll load client for sse-metricsd's event stream.
+ *
+ * DESIGN
+ * One thread, one epoll set, non-blocking sockets. It ramps up N streams
+ * (GET PATH, HTTP/1.1), at most -i connects in flight at once, each bound to
+ * one of -s source addresses 127.0.0.2, .3, ... in turn (IP_BIND_ADDRESS_NO_PORT,
+ * so the port is picked at connect time per 4-tuple: past the 28k ephemeral
+ * ports of one address). Each stream's bytes are de-chunked and parsed as SSE
+ * in place; for every "snapshot" event it checks that "id:" follows the
+ * previous one by exactly 1 (seq gap otherwise) and takes the latency as its
+ * receive time (CLOCK_REALTIME, read after each read()) minus the JSON's
+ * "timestamp_ns".
+ *
+ * Phases: ramp (until every stream got its first event, or failed), warm-up
+ * (-w s), measurement window (-d s), then optionally SIGTERM to the daemon
+ * (-T), timing its exit with a pidfd and counting streams that ended with
+ * the chunked terminator. Latencies are counted in a fixed histogram (10 us
+ * buckets) over the window only. With -S PID the daemon's CPU (utime+stime
+ * from /proc/PID/stat), VmRSS and Threads are read at the window's edges.
+ *
+ * Output: "key=value" lines on stdout (the driver parses them), a human
+ * summary on stderr. Exit status 0 when every stream connected, none ended
+ * before the window closed, and no seq gap was seen; 1 otherwise; 2 on usage.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HIST_US 10			/* bucket width */
+#define HIST_BUCKETS (2000000)		/* 20 s */
+#define READ_SIZE (256 * 1024)
+#define LINE_MAX_BYTES (1 << 20)	/* a longer SSE line is an error */
+
+enum conn_state { C_CONNECTING, C_HEADERS, C_BODY, C_ENDED, C_FAILED };
+enum chunk_state { K_SIZE, K_EXT, K_SIZE_LF, K_DATA, K_DATA_CR, K_DATA_LF, K_TRAILER };
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	enum chunk_state chunk;
+	size_t chunk_left;
+	int chunk_digits;
+	int clean_end;		/* saw the last chunk */
+	int got_first;		/* first event seen */
+	char *line;		/* partial header block or SSE line */
+	size_t line_len, line_cap;
+	/* the SSE event being parsed */
+	uint64_t ev_id;
+	int ev_has_id, ev_is_snapshot, ev_has_ts, ev_named;
+	int64_t ev_ts;
+	uint64_t ev_seq_json;
+	int ev_has_seq;
+	/* per stream */
+	uint64_t last_seq;
+	uint64_t events, gaps;
+};
+
+struct opts {
+	const char *host, *path;
+	int port, nsrc, inflight;
+	unsigned n;
+	double warm, duration, ramp_timeout, rate;
+	pid_t server;
+	int term;
+};
+
+static struct opts o = {
+	.host = "127.0.0.1", .path = "/events?events=snapshot", .port = 9730,
+	.nsrc = 4, .inflight = 512, .n = 100, .warm = 2, .duration = 10,
+	.ramp_timeout = 60, .rate = 0, .server = 0, .term = 0,
+};
+
+static struct conn *conns;
+static int epfd;
+static uint32_t *hist;
+static uint64_t hist_over, hist_count;
+static int64_t lat_max_ns;
+static char request[1024];
+static size_t request_len;
+
+/* Figures. */
+static unsigned opened, headers_ok, first_events, failed, ended_early;
+static unsigned refused;	/* status other than 200 */
+static uint64_t win_events, total_events, total_gaps, dup_or_back, seq_mismatch, parse_errors;
+static int in_window, terminating;
+static double t_first_connect, t_all_headers, t_last_first;
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t
+now_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sseload [-T] [-n streams] [-H host] [-p port] [-P path] [-s sources]\n"
+	    "               [-i inflight] [-r connects/s] [-w warm_s] [-d window_s]\n"
+	    "               [-R ramp_timeout_s] [-S server_pid]\n"
+	    "  -n N   streams to open (default 100)\n"
+	    "  -H A   server address (default 127.0.0.1); -p port (default 9730)\n"
+	    "  -P P   request path (default /events?events=snapshot)\n"
+	    "  -s K   source addresses 127.0.0.2 .. 127.0.0.(K+1) (default 4; 0 = any)\n"
+	    "  -i M   connects in flight (not yet at first event) at most (default 512)\n"
+	    "  -r R   connects per second at most (default 0 = no limit)\n"
+	    "  -w W   seconds between the end of the ramp and the window (default 2)\n"
+	    "  -d D   measurement window in seconds (default 10)\n"
+	    "  -R T   give up on the ramp after T seconds (default 60)\n"
+	    "  -S PID read the daemon's CPU, RSS and threads from /proc/PID\n"
+	    "  -T     after the window, SIGTERM the daemon (-S) and time its exit\n");
+	exit(2);
+}
+
+static void
+die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+struct proc_sample {
+	double cpu_s;		/* utime + stime */
+	long rss_kib, threads;
+};
+
+static int
+proc_sample(pid_t pid, struct proc_sample *ps)
+{
+	char path[64], buf[4096], *p;
+	unsigned long long ut, st;
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	memset(ps, 0, sizeof(*ps));
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name, which may hold spaces: field 3 is state. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	ps->cpu_s = (double)(ut + st) / (double)tck;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		if (strncmp(buf, "VmRSS:", 6) == 0)
+			ps->rss_kib = strtol(buf + 6, NULL, 10);
+		else if (strncmp(buf, "Threads:", 8) == 0)
+			ps->threads = strtol(buf + 8, NULL, 10);
+	}
+	fclose(f);
+	return 0;
+}
+
+static double
+self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void
+close_conn(struct conn *c, enum conn_state st)
+{
+	if (c->fd >= 0) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (!c->got_first)
+		failed++;
+	else if (!terminating)
+		ended_early++;
+	c->state = st == C_ENDED && c->clean_end ? C_ENDED : C_FAILED;
+	free(c->line);
+	c->line = NULL;
+	c->line_len = c->line_cap = 0;
+}
+
+static void
+open_conn(unsigned i)
+{
+	struct conn *c = &conns[i];
+	struct sockaddr_in sa;
+	struct epoll_event ev;
+	int one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		die("socket");
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (o.nsrc > 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(i % (unsigned)o.nsrc));
+		setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+			die("bind source address");
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)o.port);
+	if (inet_pton(AF_INET, o.host, &sa.sin_addr) != 1) {
+		fprintf(stderr, "sseload: bad address %s\n", o.host);
+		exit(2);
+	}
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno != EINPROGRESS) {
+		perror("connect");
+		close(c->fd);
+		c->fd = -1;
+		c->state = C_FAILED;
+		failed++;
+		return;
+	}
+	c->state = C_CONNECTING;
+	ev.events = EPOLLOUT | EPOLLIN;
+	ev.data.u32 = i;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		die("epoll_ctl");
+}
+
+static void
+line_append(struct conn *c, const char *p, size_t n)
+{
+	if (c->line_len + n > c->line_cap) {
+		size_t cap = c->line_cap ? c->line_cap : 256;
+
+		while (cap < c->line_len + n)
+			cap *= 2;
+		if ((c->line = realloc(c->line, cap)) == NULL)
+			die("realloc");
+		c->line_cap = cap;
+	}
+	memcpy(c->line + c->line_len, p, n);
+	c->line_len += n;
+}
+
+static void
+hist_add(int64_t ns)
+{
+	int64_t b = ns < 0 ? 0 : ns / (HIST_US * 1000);
+
+	if (ns > lat_max_ns)
+		lat_max_ns = ns;
+	if (b >= HIST_BUCKETS)
+		hist_over++;
+	else
+		hist[b]++;
+	hist_count++;
+}
+
+/* The latency (ms) below which a fraction q of the window's samples fall. */
+static double
+hist_quantile(double q)
+{
+	uint64_t want = (uint64_t)(q * (double)hist_count), seen = 0;
+
+	if (hist_count == 0)
+		return -1;
+	if (want >= hist_count)
+		want = hist_count - 1;
+	for (size_t b = 0; b < HIST_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen > want)
+			return (double)((b + 1) * HIST_US) / 1000.0;	/* bucket's upper edge */
+	}
+	return (double)lat_max_ns / 1e6;
+}
+
+static uint64_t
+parse_u64(const char *p, const char *end, int *ok)
+{
+	uint64_t v = 0;
+	const char *s = p;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*ok = p > s;
+	return v;
+}
+
+static int
+has_prefix(const char *l, size_t n, const char *pfx, size_t plen)
+{
+	return n >= plen && memcmp(l, pfx, plen) == 0;
+}
+
+static void
+dispatch_event(struct conn *c, int64_t rx_ns)
+{
+	int snapshot = c->ev_named ? c->ev_is_snapshot : 0;
+
+	if (!snapshot || !c->ev_has_id)
+		goto reset;
+	if (!c->ev_has_ts || !c->ev_has_seq) {
+		parse_errors++;
+		goto reset;
+	}
+	if (c->ev_seq_json != c->ev_id)
+		seq_mismatch++;
+	if (c->last_seq != 0) {
+		if (c->ev_id > c->last_seq + 1) {
+			c->gaps += c->ev_id - c->last_seq - 1;
+			total_gaps += c->ev_id - c->last_seq - 1;
+		} else if (c->ev_id <= c->last_seq) {
+			dup_or_back++;
+		}
+	}
+	c->last_seq = c->ev_id;
+	c->events++;
+	total_events++;
+	if (!c->got_first) {
+		c->got_first = 1;
+		first_events++;
+	} else if (in_window) {
+		win_events++;
+		hist_add(rx_ns - c->ev_ts);
+	}
+reset:
+	c->ev_has_id = c->ev_is_snapshot = c->ev_has_ts = c->ev_named = c->ev_has_seq = 0;
+}
+
+/* One SSE line, without its end. */
+static void
+sse_line(struct conn *c, const char *l, size_t n, int64_t rx_ns)
+{
+	static const char ts_key[] = "\"timestamp_ns\":", seq_key[] = "\"seq\":";
+	const char *p;
+	int ok;
+
+	if (n == 0) {
+		dispatch_event(c, rx_ns);
+		return;
+	}
+	if (l[0] == ':')
+		return;
+	if (has_prefix(l, n, "event: ", 7)) {
+		c->ev_named = 1;
+		c->ev_is_snapshot = n - 7 == 8 && memcmp(l + 7, "snapshot", 8) == 0;
+	} else if (has_prefix(l, n, "id: ", 4)) {
+		c->ev_id = parse_u64(l + 4, l + n, &ok);
+		c->ev_has_id = ok;
+	} else if (has_prefix(l, n, "data: ", 6) && c->ev_is_snapshot) {
+		if ((p = memmem(l, n, ts_key, sizeof(ts_key) - 1)) != NULL) {
+			p += sizeof(ts_key) - 1;
+			c->ev_ts = (int64_t)parse_u64(p, l + n, &ok);
+			c->ev_has_ts = ok;
+		}
+		if ((p = memmem(l, n, seq_key, sizeof(seq_key) - 1)) != NULL) {
+			p += sizeof(seq_key) - 1;
+			c->ev_seq_json = parse_u64(p, l + n, &ok);
+			c->ev_has_seq = ok;
+		}
+	}
+}
+
+/* De-chunked body bytes: split into SSE lines (the server ends lines with LF). */
+static void
+sse_bytes(struct conn *c, const char *p, size_t n, int64_t rx_ns)
+{
+	while (n > 0) {
+		const char *lf = memchr(p, '\n', n);
+		size_t take;
+
+		if (lf == NULL) {
+			if (c->line_len + n > LINE_MAX_BYTES) {
+				parse_errors++;
+				c->line_len = 0;
+				return;
+			}
+			line_append(c, p, n);
+			return;
+		}
+		take = (size_t)(lf - p);
+		if (c->line_len > 0) {
+			line_append(c, p, take);
+			sse_line(c, c->line, c->line_len, rx_ns);
+			c->line_len = 0;
+		} else {
+			sse_line(c, p, take, rx_ns);
+		}
+		p += take + 1;
+		n -= take + 1;
+	}
+}
+
+/* Body bytes of a chunked response. Returns -1 on a framing error. */
+static int
+chunked_bytes(struct conn *c, const char *p, size_t n, int64_t rx_ns)
+{
+	while (n > 0) {
+		char ch = *p;
+
+		switch (c->chunk) {
+		case K_SIZE:
+			if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+			    (ch >= 'A' && ch <= 'F')) {
+				int d = ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+
+				c->chunk_left = c->chunk_left * 16 + (size_t)d;
+				c->chunk_digits++;
+			} else if (ch == ';' && c->chunk_digits) {
+				c->chunk = K_EXT;
+			} else if (ch == '\r' && c->chunk_digits) {
+				c->chunk = K_SIZE_LF;
+			} else {
+				return -1;
+			}
+			p++, n--;
+			break;
+		case K_EXT:
+			if (ch == '\r')
+				c->chunk = K_SIZE_LF;
+			p++, n--;
+			break;
+		case K_SIZE_LF:
+			if (ch != '\n')
+				return -1;
+			p++, n--;
+			if (c->chunk_left == 0) {
+				c->clean_end = 1;	/* the last chunk; only "\r\n" follows */
+				c->chunk = K_TRAILER;
+				return 0;
+			}
+			c->chunk = K_DATA;
+			break;
+		case K_DATA: {
+			size_t take = n < c->chunk_left ? n : c->chunk_left;
+
+			sse_bytes(c, p, take, rx_ns);
+			p += take, n -= take;
+			if ((c->chunk_left -= take) == 0)
+				c->chunk = K_DATA_CR;
+			break;
+		}
+		case K_DATA_CR:
+			if (ch != '\r')
+				return -1;
+			c->chunk = K_DATA_LF;
+			p++, n--;
+			break;
+		case K_DATA_LF:
+			if (ch != '\n')
+				return -1;
+			c->chunk = K_SIZE;
+			c->chunk_digits = 0;
+			p++, n--;
+			break;
+		case K_TRAILER:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Bytes before the end of the header block. Returns -1 when it is not a 200 chunked stream. */
+static int
+header_bytes(struct conn *c, const char *p, size_t n, int64_t rx_ns)
+{
+	const char *end;
+	size_t hlen, old = c->line_len;
+
+	line_append(c, p, n);
+	end = memmem(c->line, c->line_len, "\r\n\r\n", 4);
+	if (end == NULL) {
+		if (c->line_len > 16384)
+			return -1;
+		return 0;
+	}
+	hlen = (size_t)(end - c->line) + 4;
+	if (c->line_len < 12 || memcmp(c->line + 9, "200", 3) != 0) {
+		refused++;
+		return -1;
+	}
+	c->line[hlen - 1] = '\0';
+	if (strcasestr(c->line, "\r\ntransfer-encoding: chunked") == NULL)
+		return -1;
+	c->state = C_BODY;
+	if (++headers_ok == o.n)
+		t_all_headers = now_mono();
+	c->line_len = 0;
+	c->chunk = K_SIZE;
+	/* The bytes of this read past the header block. */
+	return chunked_bytes(c, p + (hlen - old), n - (hlen - old), rx_ns);
+}
+
+static void
+on_readable(unsigned i, char *buf)
+{
+	struct conn *c = &conns[i];
+	ssize_t n = read(c->fd, buf, READ_SIZE);
+	int64_t rx_ns = now_real_ns();
+	int first = c->got_first;
+
+	if (n == 0) {
+		close_conn(c, C_ENDED);
+		return;
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		close_conn(c, C_FAILED);
+		return;
+	}
+	if ((c->state == C_HEADERS ? header_bytes(c, buf, (size_t)n, rx_ns) :
+	    chunked_bytes(c, buf, (size_t)n, rx_ns)) == -1) {
+		close_conn(c, C_FAILED);
+		return;
+	}
+	if (!first && c->got_first)
+		t_last_first = now_mono();
+	if (c->clean_end)
+		close_conn(c, C_ENDED);
+}
+
+static void
+on_writable(unsigned i)
+{
+	struct conn *c = &conns[i];
+	struct epoll_event ev;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
+		close_conn(c, C_FAILED);
+		return;
+	}
+	/* The request fits any socket buffer: one write. */
+	n = write(c->fd, request, request_len);
+	if (n != (ssize_t)request_len) {
+		close_conn(c, C_FAILED);
+		return;
+	}
+	c->state = C_HEADERS;
+	ev.events = EPOLLIN;
+	ev.data.u32 = i;
+	epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static unsigned
+open_streams(void)
+{
+	unsigned open = 0;
+
+	for (unsigned i = 0; i < opened; i++)
+		if (conns[i].fd >= 0)
+			open++;
+	return open;
+}
+
+static long
+pidfd_open_(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct epoll_event evs[1024];
+	struct proc_sample s0, s1, idle;
+	struct rlimit rl;
+	double t_start, t_ramp_end = 0, t_win_start = 0, t_win_end = 0, t_term = 0;
+	double t_exit = 0, t_all_closed = 0, cpu0 = 0, cpu1 = 0;
+	char *buf;
+	int ch, pidfd = -1, phase = 0;	/* 0 ramp, 1 warm, 2 window, 3 shutdown, 4 done */
+	unsigned clean_at_term = 0;
+
+	while ((ch = getopt(argc, argv, "n:H:p:P:s:i:r:w:d:R:S:T")) != -1) {
+		switch (ch) {
+		case 'n': o.n = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'H': o.host = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'P': o.path = optarg; break;
+		case 's': o.nsrc = atoi(optarg); break;
+		case 'i': o.inflight = atoi(optarg); break;
+		case 'r': o.rate = atof(optarg); break;
+		case 'w': o.warm = atof(optarg); break;
+		case 'd': o.duration = atof(optarg); break;
+		case 'R': o.ramp_timeout = atof(optarg); break;
+		case 'S': o.server = (pid_t)atoi(optarg); break;
+		case 'T': o.term = 1; break;
+		default: usage();
+		}
+	}
+	if (o.n == 0 || o.inflight < 1 || o.port <= 0 || (o.term && o.server == 0))
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o.n + 16) {
+		fprintf(stderr, "sseload: open-file limit %llu is below %u streams\n",
+		    (unsigned long long)rl.rlim_cur, o.n);
+		return 2;
+	}
+	request_len = (size_t)snprintf(request, sizeof(request),
+	    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n"
+	    "User-Agent: sseload\r\n\r\n", o.path, o.host, o.port);
+	if ((conns = calloc(o.n, sizeof(*conns))) == NULL ||
+	    (hist = calloc(HIST_BUCKETS, sizeof(*hist))) == NULL ||
+	    (buf = malloc(READ_SIZE)) == NULL)
+		die("calloc");
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		die("epoll_create1");
+	if (o.server != 0 && proc_sample(o.server, &idle) == -1) {
+		fprintf(stderr, "sseload: cannot read /proc/%d\n", (int)o.server);
+		return 2;
+	}
+
+	t_start = t_first_connect = now_mono();
+	while (phase < 4) {
+		double now = now_mono();
+		int nev, timeout = 20;
+
+		/* Ramp: open more while few are pending and the rate allows. */
+		while (phase == 0 && opened < o.n &&
+		    (int)(opened - first_events - failed) < o.inflight &&
+		    (o.rate <= 0 || opened < (now - t_start) * o.rate + 1))
+			open_conn(opened++);
+		if (phase == 0 && opened == o.n && first_events + failed >= o.n) {
+			t_ramp_end = now;
+			phase = 1;
+			fprintf(stderr, "sseload: %u streams up in %.3f s (%u failed)\n",
+			    first_events, now - t_start, failed);
+		} else if (phase == 0 && now - t_start > o.ramp_timeout) {
+			t_ramp_end = now;
+			phase = 1;
+			fprintf(stderr, "sseload: ramp timed out: %u of %u streams up\n",
+			    first_events, o.n);
+		}
+		if (phase == 1 && now >= t_ramp_end + o.warm) {
+			phase = 2;
+			in_window = 1;
+			t_win_start = now;
+			cpu0 = self_cpu();
+			if (o.server)
+				proc_sample(o.server, &s0);
+		}
+		if (phase == 2 && now >= t_win_start + o.duration) {
+			in_window = 0;
+			t_win_end = now;
+			cpu1 = self_cpu();
+			if (o.server)
+				proc_sample(o.server, &s1);
+			if (!o.term) {
+				phase = 4;
+				break;
+			}
+			for (unsigned i = 0; i < opened; i++)
+				if (conns[i].fd >= 0)
+					clean_at_term++;
+			if ((pidfd = (int)pidfd_open_(o.server)) >= 0) {
+				struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+
+				epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev);
+			}
+			t_term = now_mono();
+			terminating = 1;
+			kill(o.server, SIGTERM);
+			phase = 3;
+		}
+		if (phase == 3) {
+			if (t_all_closed == 0 && open_streams() == 0)
+				t_all_closed = now;
+			if ((t_exit != 0 || pidfd < 0) && t_all_closed != 0)
+				phase = 4;
+			else if (now - t_term > 10)
+				phase = 4;
+			if (phase == 4)
+				break;
+		}
+		if (phase == 0 && o.rate > 0)
+			timeout = 1;
+		nev = epoll_wait(epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
+		if (nev == -1 && errno != EINTR)
+			die("epoll_wait");
+		for (int k = 0; k < nev; k++) {
+			unsigned i = evs[k].data.u32;
+
+			if (i == UINT32_MAX) {
+				t_exit = now_mono();
+				epoll_ctl(epfd, EPOLL_CTL_DEL, pidfd, NULL);
+				continue;
+			}
+			if (conns[i].fd < 0)
+				continue;
+			if (conns[i].state == C_CONNECTING) {
+				if (evs[k].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+					on_writable(i);
+			} else if (evs[k].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+				on_readable(i, buf);
+			}
+		}
+	}
+
+	{
+		double win = t_win_end - t_win_start;
+		double ramp = t_ramp_end - t_start;
+		unsigned clean = 0;
+
+		for (unsigned i = 0; i < opened; i++)
+			if (conns[i].state == C_ENDED)
+				clean++;
+		printf("streams=%u\n", o.n);
+		printf("connected=%u\n", first_events);
+		printf("failed=%u\n", failed);
+		printf("refused=%u\n", refused);
+		printf("ramp_s=%.3f\n", ramp);
+		printf("headers_s=%.3f\n", t_all_headers ? t_all_headers - t_first_connect : -1);
+		printf("connect_rate=%.0f\n",
+		    t_last_first ? (double)first_events / (t_last_first - t_first_connect) : 0);
+		printf("window_s=%.3f\n", win);
+		printf("events=%" PRIu64 "\n", win_events);
+		printf("events_total=%" PRIu64 "\n", total_events);
+		printf("lat_p50_ms=%.2f\n", hist_quantile(0.50));
+		printf("lat_p90_ms=%.2f\n", hist_quantile(0.90));
+		printf("lat_p99_ms=%.2f\n", hist_quantile(0.99));
+		printf("lat_max_ms=%.2f\n", (double)lat_max_ns / 1e6);
+		printf("lat_over_20s=%" PRIu64 "\n", hist_over);
+		printf("seq_gaps=%" PRIu64 "\n", total_gaps);
+		printf("seq_backwards=%" PRIu64 "\n", dup_or_back);
+		printf("seq_mismatch=%" PRIu64 "\n", seq_mismatch);
+		printf("parse_errors=%" PRIu64 "\n", parse_errors);
+		printf("ended_early=%u\n", ended_early);
+		printf("client_cpu_pct=%.1f\n", win > 0 ? 100 * (cpu1 - cpu0) / win : 0);
+		if (o.server) {
+			double scpu = s1.cpu_s - s0.cpu_s;
+
+			printf("server_rss_idle_kib=%ld\n", idle.rss_kib);
+			printf("server_rss_kib=%ld\n", s1.rss_kib);
+			printf("server_threads=%ld\n", s1.threads);
+			printf("server_cpu_pct=%.1f\n", win > 0 ? 100 * scpu / win : 0);
+			printf("server_us_per_event=%.2f\n",
+			    win_events ? scpu * 1e6 / (double)win_events : 0);
+			printf("server_kib_per_stream=%.2f\n",
+			    first_events ? (double)(s1.rss_kib - idle.rss_kib) / first_events : 0);
+		}
+		if (o.term) {
+			printf("shutdown_ms=%.1f\n", t_exit ? (t_exit - t_term) * 1000 : -1);
+			printf("streams_closed_ms=%.1f\n",
+			    t_all_closed ? (t_all_closed - t_term) * 1000 : -1);
+			printf("clean_ends=%u\n", clean);
+			printf("open_at_term=%u\n", clean_at_term);
+		}
+		fflush(stdout);
+		fprintf(stderr, "sseload: %u streams, window %.1f s: %" PRIu64 " events, "
+		    "p50 %.2f p99 %.2f max %.2f ms, %" PRIu64 " seq gaps, %u ended early\n",
+		    first_events, win, win_events, hist_quantile(0.5), hist_quantile(0.99),
+		    (double)lat_max_ns / 1e6, total_gaps, ended_early);
+		return (first_events == o.n && ended_early == 0 && total_gaps == 0 &&
+		    parse_errors == 0 && seq_mismatch == 0) ? 0 : 1;
+	}
+}
