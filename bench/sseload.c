@@ -23,7 +23,9 @@
  * summary on stderr. Exit status 0 when every stream connected, none ended
  * before the window closed, and no seq gap was seen; 1 otherwise; 2 on usage.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem, strcasestr; configure defines it */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -764,6 +766,8 @@ main(int argc, char **argv)
 		printf("parse_errors=%" PRIu64 "\n", parse_errors);
 		printf("ended_early=%u\n", ended_early);
 		printf("client_cpu_pct=%.1f\n", win > 0 ? 100 * (cpu1 - cpu0) / win : 0);
+		printf("client_us_per_event=%.2f\n",
+		    win_events ? (cpu1 - cpu0) * 1e6 / (double)win_events : 0);
 		if (o.server) {
 			double scpu = s1.cpu_s - s0.cpu_s;
 

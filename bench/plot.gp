@@ -1,0 +1,24 @@
+# Three panels against the number of streams, from run.sh's TSV:
+# latency, server CPU per delivered event, server memory per stream.
+# usage: gnuplot -e "tsv='X.tsv'; out='X.png'; title='...'" plot.gp
+set terminal pngcairo size 900,1000 font ",10"
+set output out
+set datafile separator "\t"
+set key top left autotitle columnhead
+set grid
+set xlabel "open streams"
+set multiplot layout 3,1 title title
+
+set ylabel "publish-to-receive latency (ms)"
+plot tsv using 1:4 with linespoints lw 2 title "p50", \
+     tsv using 1:6 with linespoints lw 2 title "p99", \
+     tsv using 1:7 with linespoints dt 2 title "max"
+
+set ylabel "CPU per delivered event (us)"
+set yrange [0:*]
+plot tsv using 1:11 with linespoints lw 2 title "server", \
+     tsv using 1:13 with linespoints dt 2 title "client (same host)"
+
+set ylabel "server RSS per stream (KiB)"
+plot tsv using 1:15 with linespoints lw 2 title "RSS / stream"
+unset multiplot

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Smoke test of the benchmark harness, so it cannot rot: the real daemon on a
+# free loopback port (4 ticks/s), bench/sseload with 50 streams for 3 s, then
+# SIGTERM with every stream open. Asserts events arrived on every stream with
+# no seq gap, a latency any working build meets, and clean ends at shutdown.
+# Figures are printed, not judged: speed belongs to `make bench`.
+# Run by `make check` from the top build directory.
+set -eu
+daemon=./src/sse-metricsd
+sseload=./bench/sseload
+streams=50
+window=3
+
+work=$(mktemp -d /tmp/bench-smoke.XXXXXX)
+dpid=""
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- client output:"; cat "$work/kv" 2>/dev/null || true
+	echo "--- daemon log:"; cat "$work/d.log"
+	exit 1
+}
+
+printf 'listen = 127.0.0.1:0\ninterval = 0.25\nmax_clients = 100\n' >"$work/d.conf"
+"$daemon" -c "$work/d.conf" 2>"$work/d.log" &
+dpid=$!
+port=""
+i=0
+while [ -z "$port" ] && [ $i -lt 200 ]; do
+	port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/d.log")
+	[ -n "$port" ] || sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$port" ] || fail "the daemon did not start"
+
+rc=0
+"$sseload" -p "$port" -n $streams -s 2 -w 0.5 -d $window -R 20 -S "$dpid" -T \
+    >"$work/kv" || rc=$?
+wait "$dpid" || fail "the daemon exited with status $?"
+dpid=""
+cat "$work/kv"
+[ $rc -eq 0 ] || fail "sseload exited with status $rc"
+
+get() { sed -n "s/^$1=//p" "$work/kv"; }
+# 50 streams x 3 s x 4 ticks/s = 600 events; allow for a slow (sanitizer) build.
+[ "$(get connected)" -eq $streams ] || fail "not every stream connected"
+[ "$(get events)" -ge 300 ] || fail "too few events in the window"
+[ "$(get seq_gaps)" -eq 0 ] || fail "seq gaps"
+[ "$(get seq_backwards)" -eq 0 ] || fail "ids went backwards"
+[ "$(get parse_errors)" -eq 0 ] || fail "unparsable events"
+awk -v p="$(get lat_p99_ms)" 'BEGIN { exit !(p > 0 && p < 1000) }' ||
+	fail "p99 latency not in (0, 1000) ms"
+[ "$(get clean_ends)" -eq $streams ] || fail "not every stream ended cleanly at SIGTERM"
+awk -v s="$(get shutdown_ms)" 'BEGIN { exit !(s >= 0 && s < 5000) }' ||
+	fail "the daemon did not exit within 5 s of SIGTERM"
+echo "PASS"
