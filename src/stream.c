@@ -14,8 +14,13 @@
 #include "strbuf.h"
 #include "xmem.h"
 
-/* Buffer size libmicrohttpd asks us to fill per read; larger than a tick. */
-#define STREAM_BLOCK_SIZE (16 * 1024)
+/*
+ * The block libmicrohttpd allocates (calloc: every byte touched) with each
+ * callback response. A chunked response never uses it: the reader fills the
+ * connection's pool (connection_memory) directly, and a tick goes out in one
+ * write while it fits there. 16K here cost 8.6 KiB of RSS per stream.
+ */
+#define STREAM_BLOCK_SIZE 256
 
 /* What sse_comment(sb, "keep-alive") makes, as a constant: no formatting per stream. */
 static const char heartbeat_text[] = ": keep-alive\n\n";
