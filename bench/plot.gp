@@ -10,15 +10,17 @@ set xlabel "open streams"
 set multiplot layout 3,1 title title
 
 set ylabel "publish-to-receive latency (ms)"
+set yrange [0:*]
 plot tsv using 1:4 with linespoints lw 2 title "p50", \
      tsv using 1:6 with linespoints lw 2 title "p99", \
      tsv using 1:7 with linespoints dt 2 title "max"
 
 set ylabel "CPU per delivered event (us)"
-set yrange [0:*]
+set key bottom right
 plot tsv using 1:11 with linespoints lw 2 title "server", \
      tsv using 1:13 with linespoints dt 2 title "client (same host)"
 
 set ylabel "server RSS per stream (KiB)"
+set key bottom right
 plot tsv using 1:15 with linespoints lw 2 title "RSS / stream"
 unset multiplot

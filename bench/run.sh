@@ -62,6 +62,16 @@ md="$base.md"
 png="$outdir/latest$tag.png"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# How busy the machine is without us (2 s of /proc/stat): others' load
+# makes every figure worse, and the load average counts our own threads.
+busy_pct() {
+	a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+	sleep 2
+	b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+	echo "$a $b" | awk '{ busy = $3 - $1; idle = $4 - $2; printf "%.0f", 100 * busy / (busy + idle) }'
+}
+busy_start=$(busy_pct)
+
 # Start the daemon on a free loopback port; sets dpid and port.
 start_daemon() {
 	{
@@ -141,13 +151,14 @@ for n in $counts; do
 	tail -n 1 "$tsv"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_end=$(busy_pct)
 
 {
 	echo "# sse-metricsd benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- host: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(uname -sr); server and client on the same host"
 	echo "- commit: $(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo unknown)"
-	echo "- load average at start: $load_start; at end: $load_end"
+	echo "- other load: CPU busy before the run ${busy_start}%, after ${busy_end}% (2 s of /proc/stat); load average at start: $load_start; at end: $load_end"
 	echo "- command: \`BENCH_COUNTS=\"$counts\" BENCH_WINDOW=$window BENCH_MAX_WINDOW=$max_window BENCH_INTERVAL=$interval make bench\`"
 	[ -n "$extra_conf" ] && echo "- extra daemon config: \`$(printf '%s' "$extra_conf" | tr '\n' ';')\`"
 	echo "- $idle_line"
