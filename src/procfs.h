@@ -136,8 +136,8 @@ struct procfs_psi {
 /*
  * Parse PROCFS/pressure/RESOURCE ("cpu", "memory", "io"). Fails without
  * "some"; other unknown lines are ignored. A RESOURCE that is not a plain
- * file name ("", "..", holding '/') is EINVAL. Kernels before 4.20, or
- * without CONFIG_PSI, have no pressure/: ENOENT (psi=0: EOPNOTSUPP).
+ * file name ("", "..", holding '/') is EINVAL. Kernels before 4.20, without
+ * CONFIG_PSI or booted with psi=0 have no pressure/: ENOENT.
  */
 int procfs_read_psi(const char *procfs, const char *resource, struct procfs_psi *out);
 
