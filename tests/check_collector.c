@@ -212,13 +212,36 @@ START_TEST(daemon_counters_and_request_rate)
 
 	a = collector_sample(c, 0, 0);
 	for (int i = 0; i < 10; i++)
-		stats_request_done(2000000);	/* 2 ms each */
+		stats_request_done(EP_METRICS, 200, 0, 2000000);	/* 2 ms each */
+	stats_request_done(EP_EVENTS, 200, 1, 5 * SEC);	/* a stream that lasted 5 s */
+	stats_request_done(EP_PAGE, 404, 0, 100000);
+	stats_request_done(EP_HEALTHZ, 418, 0, 100000);
 	stats_stream_rejected();
 	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_uint_eq(b->daemon.requests[EP_METRICS][ST_200] - a->daemon.requests[EP_METRICS][ST_200], 10);
+	ck_assert_uint_eq(b->daemon.requests[EP_EVENTS][ST_200] - a->daemon.requests[EP_EVENTS][ST_200], 1);
+	ck_assert_uint_eq(b->daemon.requests[EP_PAGE][ST_404] - a->daemon.requests[EP_PAGE][ST_404], 1);
+	ck_assert_uint_eq(b->daemon.requests[EP_HEALTHZ][ST_OTHER] - a->daemon.requests[EP_HEALTHZ][ST_OTHER], 1);
+	/*
+	 * The histogram is cumulative and leaves the stream out: the two 0.1 ms
+	 * requests are in every bucket from le=0.0001, the ten 2 ms ones from
+	 * le=0.0025 (index 4) on, and the 5 s stream nowhere.
+	 */
+	ck_assert_uint_eq(b->daemon.duration_bucket[0] - a->daemon.duration_bucket[0], 2);
+	ck_assert_uint_eq(b->daemon.duration_bucket[3] - a->daemon.duration_bucket[3], 2);
+	ck_assert_uint_eq(b->daemon.duration_bucket[4] - a->daemon.duration_bucket[4], 12);
+	ck_assert_uint_eq(b->daemon.duration_bucket[SNAPSHOT_DURATION_BUCKETS] -
+	    a->daemon.duration_bucket[SNAPSHOT_DURATION_BUCKETS], 12);
+	ck_assert_double_eq_tol(b->daemon.duration_sum_seconds - a->daemon.duration_sum_seconds,
+	    0.0202, 1e-9);
 	ck_assert_uint_eq(b->daemon.streams_rejected_total - a->daemon.streams_rejected_total, 1);
-	ck_assert_uint_eq(b->daemon.requests_total - a->daemon.requests_total, 10);
-	ck_assert_double_eq_tol(b->daemon.requests_per_second, 5, 1e-9);
-	ck_assert_double_eq_tol(b->daemon.request_duration_mean_seconds, 0.002, 1e-12);
+	ck_assert_uint_eq(b->daemon.requests_total - a->daemon.requests_total, 12);
+	ck_assert_double_eq_tol(b->daemon.requests_per_second, 6, 1e-9);
+	ck_assert_double_eq_tol(b->daemon.request_duration_mean_seconds, 0.0202 / 12, 1e-12);
+	/* The daemon's own process, from the real /proc/self. */
+	ck_assert_uint_gt(b->daemon.rss_bytes, 1 << 20);
+	ck_assert_uint_ge(b->daemon.threads, 1);
+	ck_assert(b->daemon.collect_seconds > 0 && b->daemon.collect_seconds < 1);
 	d = collector_sample(c, 3 * SEC, 3 * SEC);
 	ck_assert_double_eq(d->daemon.requests_per_second, 0);
 	ck_assert(d->daemon.request_duration_mean_seconds < 0);	/* none: rendered as null */
