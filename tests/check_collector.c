@@ -8,7 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "collector.h"
+#include "prom.h"
+#include "snapjson.h"
+#include "strbuf.h"
 #include "snapshot.h"
 #include "stats.h"
 
@@ -453,6 +458,37 @@ START_TEST(old_kernel_leaves_groups_out)
 }
 END_TEST
 
+/* Hostile names from the kernel reach JSON and Prometheus intact and escaped. */
+START_TEST(hostile_names_round_trip)
+{
+	collector_t *c = collector_create(TREE("escape"), SYS("escape"), 1);
+	struct snapshot *s = collector_sample(c, 0, 0);
+	struct strbuf sb = STRBUF_INIT;
+	size_t len;
+	char *text = snapjson_render(s, &len);
+	json_t *o = json_loads(text, 0, NULL), *ifs;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(o);
+	ifs = json_object_get(json_object_get(o, "network"), "interfaces");
+	for (size_t i = 0; i < json_array_size(ifs); i++)
+		found += strcmp(json_string_value(json_object_get(json_array_get(ifs, i), "name")),
+		    "<script>alert(1)</script>") == 0;
+	ck_assert_int_eq(found, 1);
+	prom_render(&sb, s);
+	ck_assert_ptr_nonnull(strstr(sb.data,
+	    "node_network_receive_bytes_total{device=\"a\\\"b&c'd\"} 100\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data,
+	    "node_network_receive_bytes_total{device=\"<script>alert(1)</script>\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "chip=\"<b>\\\"chip\\\"&amp;\""));
+	strbuf_free(&sb);
+	json_decref(o);
+	free(text);
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -475,6 +511,7 @@ main(void)
 	tcase_add_test(tc, filesystems_as_df_lists_them);
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
+	tcase_add_test(tc, hostile_names_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
