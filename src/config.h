@@ -39,6 +39,8 @@ struct config {
 	char procfs[PATH_MAX];		/* where /proc is mounted, default "/proc" */
 	char sysfs[PATH_MAX];		/* where /sys is mounted, default "/sys" */
 	char webroot[PATH_MAX];		/* page files, default PKGDATADIR "/www" */
+	char rootfs[PATH_MAX];		/* where the host's / is seen, for filesystem sizes, default "/" */
+	int include_tmpfs;		/* list tmpfs mounts among filesystems, default no */
 };
 
 enum config_type {
@@ -47,6 +49,7 @@ enum config_type {
 	CONFIG_SECONDS,		/* decimal number, fractions allowed, in [min, max] */
 	CONFIG_SIZE,		/* integer with optional K, M or G suffix (powers of 1024) */
 	CONFIG_PATH,		/* absolute path, shorter than PATH_MAX */
+	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 (stored as int 1/0) */
 };
 
 struct config_key {

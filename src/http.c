@@ -30,8 +30,18 @@ static char webroot[PATH_MAX];
 /* Per-request state, from the first handler call to the completion callback. */
 struct request {
 	struct timespec start;	/* CLOCK_MONOTONIC */
-	int is_stream;		/* streams are not counted as requests */
+	enum snapshot_endpoint endpoint;
+	int is_stream;		/* a stream's lifetime is not a request duration */
 };
+
+static enum snapshot_endpoint
+endpoint_of(const char *url)
+{
+	for (int i = 0; i < EP_PAGE; i++)
+		if (strcmp(url, snapshot_endpoint_names[i]) == 0)
+			return (enum snapshot_endpoint)i;
+	return EP_PAGE;
+}
 
 /* Queue r as the answer and drop our reference to it (MHD keeps its own). */
 static enum MHD_Result
@@ -311,6 +321,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		/* First call: headers only. Start the clock; answer on the next call. */
 		req = xcalloc(1, sizeof(*req));
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
+		req->endpoint = endpoint_of(url);
 		*req_cls = req;
 		/* Refuse other methods now, before reading a body we do not want. */
 		if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -338,18 +349,21 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct request *req = *req_cls;
+	const union MHD_ConnectionInfo *ci;
 	struct timespec now;
+	unsigned status = 0;	/* none queued: the client left first */
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
-	if (!req->is_stream) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		stats_request_done((uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
-		    (uint64_t)(now.tv_nsec - req->start.tv_nsec));
-	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+	if (ci != NULL)
+		status = ci->http_status;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	stats_request_done(req->endpoint, status, req->is_stream,
+	    (uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
+	    (uint64_t)(now.tv_nsec - req->start.tv_nsec));
 	free(req);
 	*req_cls = NULL;
 }

@@ -186,6 +186,7 @@ main(int argc, char **argv)
 	 */
 	collector = collector_create(cfg.procfs, cfg.sysfs,
 	    (uint64_t)t0.tv_sec * 1000 + (uint64_t)t0.tv_nsec / 1000000);
+	collector_set_filesystems(collector, cfg.rootfs, cfg.include_tmpfs);
 	collector_tick(collector);	/* the first snapshot before the first viewer */
 	if (collector_start(collector, cfg.interval) == -1 ||
 	    http_start(&cfg, listen_fd, &bound) == -1) {

@@ -25,7 +25,7 @@
  * branches. Once a key is in the parser its entry here is no longer needed
  * (and harmless); a documented key in neither place fails the test.
  */
-static const char *const pending_keys[] = { "rootfs", "include_tmpfs", "chart_window" };
+static const char *const pending_keys[] = { "chart_window" };
 
 struct lines {
 	char **v;
@@ -138,6 +138,8 @@ type_word(enum config_type type)
 		return "size";
 	case CONFIG_PATH:
 		return "path";
+	case CONFIG_BOOL:
+		return "boolean";
 	default:
 		return NULL;
 	}
