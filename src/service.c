@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -69,8 +70,10 @@ service_stopping(void)
 int
 service_listen_fd(int *fd)
 {
+	const char *pid = getenv("LISTEN_PID");
+
 	*fd = -1;
-	if (getenv("LISTEN_FDS") != NULL)
+	if (getenv("LISTEN_FDS") != NULL && pid != NULL && atol(pid) == (long)getpid())
 		log_warnx("a socket was passed (LISTEN_FDS), but this sse-metricsd was built"
 		    " without libsystemd and cannot take it; opening its own");
 	return 0;
