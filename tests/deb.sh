@@ -76,7 +76,7 @@ for f in /usr/sbin/sse-metricsd /etc/sse-metricsd.conf \
     /usr/share/sse-metricsd/www/index.html \
     /usr/share/man/man8/sse-metricsd.8.gz /usr/share/man/man5/sse-metricsd.conf.5.gz \
     /lib/systemd/system/sse-metricsd.service /lib/systemd/system/sse-metricsd.socket \
-    /usr/share/doc/sse-metricsd/copyright; do
+    /usr/share/doc/sse-metricsd/copyright /usr/share/doc/sse-metricsd/json-schema.md; do
 	grep -qx "$f" "$work/files" || fail "the package has no $f"
 	[ -e "$f" ] || fail "$f is not installed"
 done
