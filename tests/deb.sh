@@ -5,11 +5,12 @@
 # run debian/tests/daemon (the autopkgtest) on the installed files, purge
 # it, and check that nothing of it is left.
 #
-# usage: tests/deb.sh BUILDDIR      (make check-deb / check-all call it)
+# usage: tests/deb.sh BUILDDIR SRCDIR   (make check-deb / check-all call it)
 # It really installs and purges the package sse-metricsd: run it where that
 # is fine, and not where sse-metricsd is installed for real.
 set -eu
 builddir=$1
+srcdir=$(cd "$2" && pwd)
 start=$(date +%s)
 [ "$(id -u)" -eq 0 ] || { echo "deb.sh: must run as root (it installs the package)"; exit 1; }
 for tool in dpkg-buildpackage lintian apt-get systemd-analyze; do
@@ -80,8 +81,9 @@ for f in /usr/sbin/sse-metricsd /etc/sse-metricsd.conf \
 	grep -qx "$f" "$work/files" || fail "the package has no $f"
 	[ -e "$f" ] || fail "$f is not installed"
 done
-# Every page file of the source tree is in the package.
-for f in "$work"/build/src/data/www/*; do
+# Every page file of the source tree is in the package (a file missing from
+# dist_www_DATA is missing from both the tarball and the package).
+for f in "$srcdir"/data/www/*; do
 	[ -e "/usr/share/sse-metricsd/www/$(basename "$f")" ] ||
 		fail "data/www/$(basename "$f") is not installed"
 done
