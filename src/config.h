@@ -3,8 +3,9 @@
  *
  * The file is "key = value" lines with '#' comments, parsed by libinih. Every
  * key is one row of a table {name, type, min, max, default, field, reload}:
- * the parser, the shipped data/sse-metricsd.conf and the man page all list
- * the same keys (a test checks the first two agree).
+ * the parser, the shipped data/sse-metricsd.conf and the man page
+ * sse-metricsd.conf(5) all list the same keys (check_config compares the
+ * table with the shipped file, check_manpage with the man page).
  *
  * A struct config is a plain value: main owns the running one, builds a new
  * one on SIGHUP and copies the reloadable fields over. No shared state here.
