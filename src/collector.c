@@ -471,7 +471,7 @@ sample_disks(collector_t *c, struct snapshot *s)
 		double el = s->elapsed_seconds;
 
 		/* Whole disks only; without /sys/block we cannot tell, and keep all. */
-		if (sysfs_is_whole_disk(c->sysfs, d->name) == 0 || idle_virtual_disk(d))
+		if (idle_virtual_disk(d) || sysfs_is_whole_disk(c->sysfs, d->name) == 0)
 			continue;
 		p = prev_disk(c, d->name);
 		o = &s->disks[s->ndisks++];
