@@ -3,7 +3,12 @@
 # chromium driven by playwright-core, pinned in tests/browser/package-lock.json
 # and installed with npm ci into the build tree on first use (the source tree
 # may be read-only, as in distcheck). Screenshots go to tests/browser-shots/.
+#
+# SSE_BROWSER_TEST=no skips it (exit 77): tests/sanitize.sh sets it, since the
+# sanitizers instrument the daemon, which check_daemon already drives, not
+# the browser, and a second chromium run would only double the time.
 set -eu
+[ "${SSE_BROWSER_TEST:-yes}" = no ] && { echo "SSE_BROWSER_TEST=no: skipped"; exit 77; }
 : "${srcdir:=.}"
 src=$(cd "$srcdir" && pwd)
 build=$(pwd)
