@@ -230,8 +230,11 @@ series_path(struct strbuf *sb, const struct chart *c, size_t k, double top)
 		for (size_t i = start; i < end; i++)
 			put_point(sb, i == start ? 'M' : 'L', slot_x(c, first + i),
 			    value_y(drawn_value(c, k, i), top));
-		if (!c->stacked)
+		if (!c->stacked) {
+			if (end - start == 1)	/* a lone sample: a dot (round cap) */
+				strbuf_puts(sb, "l0 0");
 			continue;
+		}
 		/* Close the area along the top of the series below (or the axis). */
 		for (size_t i = end; i-- > start;)
 			put_point(sb, 'L', slot_x(c, first + i),

@@ -192,6 +192,27 @@ START_TEST(empty_chart)
 }
 END_TEST
 
+/* A sample with gaps on both sides still shows: a zero-length segment, drawn as a dot. */
+START_TEST(lone_sample_is_a_dot)
+{
+	const double v[] = { NAN, 2 * KiB, NAN };
+	const struct chart_series series[] = { { "rx", v } };
+	struct chart c = {
+		.title = "Net", .unit = CHART_BYTES_PER_SECOND, .window = 3, .n = 3,
+		.seconds_per_slot = 1, .series = series, .nseries = 1,
+	};
+	struct strbuf sb = STRBUF_INIT;
+	char *d;
+
+	chart_svg(&sb, &c);
+	d = path_of(sb.data, 0);
+	ck_assert_str_eq(d, "M250.0 26.0l0 0");
+	free(d);
+	ck_assert_ptr_nonnull(strstr(sb.data, "stroke-linecap=\"round\""));
+	strbuf_free(&sb);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -205,6 +226,7 @@ main(void)
 	tcase_add_test(tc, line_chart);
 	tcase_add_test(tc, stacked_chart);
 	tcase_add_test(tc, empty_chart);
+	tcase_add_test(tc, lone_sample_is_a_dot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
