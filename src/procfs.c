@@ -531,14 +531,43 @@ parse_u64_list(const char *p, uint64_t *v, size_t max, size_t *n)
 	return 0;
 }
 
-/* Make room for one more element in a growing heap array. */
-static void *
-grow(void *arr, size_t *cap, size_t n, size_t size)
+/*
+ * Read PROCFS/REL, skip its first SKIP lines, and parse each further line
+ * with PARSE into a new element of SIZE bytes of a growing heap array. On
+ * success *arr and *count hold the records; on failure (EINVAL for a line
+ * PARSE rejects) they hold the ones parsed so far, for the caller to free.
+ */
+static int
+read_records(const char *procfs, const char *rel, size_t skip, size_t size,
+    int (*parse)(char *line, void *rec), void **arr, size_t *count)
 {
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? *cap * 2 : 16;
-	return xreallocarray(arr, *cap, size);
+	char *buf = NULL, *cursor, *end, *line;
+	size_t len, cap = 0;
+
+	*arr = NULL;
+	*count = 0;
+	if (slurp(procfs, rel, &buf, &len) == -1)
+		return -1;
+	cursor = buf;
+	end = buf + len;
+	for (; skip > 0; skip--)
+		if (next_line(&cursor, end) == NULL)
+			goto malformed;
+	while ((line = next_line(&cursor, end)) != NULL) {
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 16;
+			*arr = xreallocarray(*arr, cap, size);
+		}
+		if (parse(line, (char *)*arr + *count * size) == -1)
+			goto malformed;
+		(*count)++;
+	}
+	free(buf);
+	return 0;
+malformed:
+	free(buf);
+	errno = EINVAL;
+	return -1;
 }
 
 /* Split off the next blank-delimited word of *pp (NUL-terminating it). */
@@ -617,54 +646,54 @@ fail:
 #define NETDEV_FIELDS	16
 #define NETDEV_TX	8
 
+/* "  eth0: 16 numbers"; the name is all before the first ':'. */
+static int
+netdev_line(char *line, void *rec)
+{
+	struct procfs_netdev *d = rec;
+	uint64_t v[NETDEV_FIELDS];
+	char *name, *colon;
+	size_t nv;
+
+	name = (char *)skip_blanks(line);
+	if ((colon = strchr(name, ':')) == NULL || colon == name)
+		return -1;
+	*colon = '\0';
+	if (parse_u64_list(colon + 1, v, NETDEV_FIELDS, &nv) == -1 || nv != NETDEV_FIELDS)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->rx_bytes = v[0];
+	d->rx_packets = v[1];
+	d->rx_errs = v[2];
+	d->rx_drop = v[3];
+	d->tx_bytes = v[NETDEV_TX + 0];
+	d->tx_packets = v[NETDEV_TX + 1];
+	d->tx_errs = v[NETDEV_TX + 2];
+	d->tx_drop = v[NETDEV_TX + 3];
+	d->name = xstrdup(name);
+	return 0;
+}
+
 int
 procfs_read_netdev(const char *procfs, struct procfs_netdev **out, size_t *n)
 {
-	struct procfs_netdev *devs = NULL, *d;
-	char *buf = NULL, *cursor, *end, *line, *name, *colon;
-	uint64_t v[NETDEV_FIELDS];
-	size_t len, cap = 0, count = 0, nv;
+	void *arr;
+	size_t count;
+	int saved;
 
 	*out = NULL;
 	*n = 0;
-	if (slurp(procfs, "net/dev", &buf, &len) == -1)
-		goto fail;
-	cursor = buf;
-	end = buf + len;
 	/* Two header lines ("Inter-|   Receive ...", " face |bytes ..."). */
-	if (next_line(&cursor, end) == NULL || next_line(&cursor, end) == NULL)
-		goto malformed;
-	while ((line = next_line(&cursor, end)) != NULL) {
-		name = (char *)skip_blanks(line);
-		if ((colon = strchr(name, ':')) == NULL || colon == name)
-			goto malformed;
-		*colon = '\0';
-		if (parse_u64_list(colon + 1, v, NETDEV_FIELDS, &nv) == -1 ||
-		    nv != NETDEV_FIELDS)
-			goto malformed;
-		devs = grow(devs, &cap, count, sizeof(*devs));
-		d = &devs[count++];
-		memset(d, 0, sizeof(*d));
-		d->name = xstrdup(name);
-		d->rx_bytes = v[0];
-		d->rx_packets = v[1];
-		d->rx_errs = v[2];
-		d->rx_drop = v[3];
-		d->tx_bytes = v[NETDEV_TX + 0];
-		d->tx_packets = v[NETDEV_TX + 1];
-		d->tx_errs = v[NETDEV_TX + 2];
-		d->tx_drop = v[NETDEV_TX + 3];
+	if (read_records(procfs, "net/dev", 2, sizeof(**out), netdev_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_netdev_free(arr, count);
+		errno = saved;
+		return -1;
 	}
-	free(buf);
-	*out = devs;
+	*out = arr;
 	*n = count;
 	return 0;
-malformed:
-	errno = EINVAL;
-fail:
-	free(buf);
-	procfs_netdev_free(devs, count);
-	return -1;
 }
 
 void
@@ -690,8 +719,9 @@ procfs_netdev_free(struct procfs_netdev *devs, size_t n)
 #define DISK_FIELDS_MAX		32
 
 static int
-disk_line(char *line, struct procfs_disk *d)
+disk_line(char *line, void *rec)
 {
+	struct procfs_disk *d = rec;
 	uint64_t major, minor, v[DISK_FIELDS_MAX];
 	const char *p = line;
 	char *rest, *name;
@@ -728,32 +758,22 @@ disk_line(char *line, struct procfs_disk *d)
 int
 procfs_read_diskstats(const char *procfs, struct procfs_disk **out, size_t *n)
 {
-	struct procfs_disk *disks = NULL;
-	char *buf = NULL, *cursor, *end, *line;
-	size_t len, cap = 0, count = 0;
+	void *arr;
+	size_t count;
+	int saved;
 
 	*out = NULL;
 	*n = 0;
-	if (slurp(procfs, "diskstats", &buf, &len) == -1)
-		goto fail;
-	cursor = buf;
-	end = buf + len;
-	while ((line = next_line(&cursor, end)) != NULL) {
-		disks = grow(disks, &cap, count, sizeof(*disks));
-		if (disk_line(line, &disks[count]) == -1)
-			goto malformed;
-		count++;
+	if (read_records(procfs, "diskstats", 0, sizeof(**out), disk_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_disks_free(arr, count);
+		errno = saved;
+		return -1;
 	}
-	free(buf);
-	*out = disks;
+	*out = arr;
 	*n = count;
 	return 0;
-malformed:
-	errno = EINVAL;
-fail:
-	free(buf);
-	procfs_disks_free(disks, count);
-	return -1;
 }
 
 void
@@ -820,8 +840,9 @@ has_option(const char *opts, const char *want)
  * The kernel separates fields with one space and escapes spaces inside them.
  */
 static int
-mount_line(char *line, struct procfs_mount *m)
+mount_line(char *line, void *rec)
 {
+	struct procfs_mount *m = rec;
 	char *id, *parent, *devno, *root, *mountpoint, *options, *w;
 	char *fstype, *source, *superopts;
 	const char *p;
@@ -866,32 +887,22 @@ mount_line(char *line, struct procfs_mount *m)
 int
 procfs_read_mountinfo(const char *procfs, struct procfs_mount **out, size_t *n)
 {
-	struct procfs_mount *mounts = NULL;
-	char *buf = NULL, *cursor, *end, *line;
-	size_t len, cap = 0, count = 0;
+	void *arr;
+	size_t count;
+	int saved;
 
 	*out = NULL;
 	*n = 0;
-	if (slurp(procfs, "self/mountinfo", &buf, &len) == -1)
-		goto fail;
-	cursor = buf;
-	end = buf + len;
-	while ((line = next_line(&cursor, end)) != NULL) {
-		mounts = grow(mounts, &cap, count, sizeof(*mounts));
-		if (mount_line(line, &mounts[count]) == -1)
-			goto malformed;
-		count++;
+	if (read_records(procfs, "self/mountinfo", 0, sizeof(**out), mount_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_mounts_free(arr, count);
+		errno = saved;
+		return -1;
 	}
-	free(buf);
-	*out = mounts;
+	*out = arr;
 	*n = count;
 	return 0;
-malformed:
-	errno = EINVAL;
-fail:
-	free(buf);
-	procfs_mounts_free(mounts, count);
-	return -1;
 }
 
 void
