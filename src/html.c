@@ -169,9 +169,35 @@ seconds_per_tick(const html_history_t *h)
 	return (double)(last->timestamp_ns - first->timestamp_ns) / 1e9 / (h->count - 1);
 }
 
+/*
+ * Average v's n values in buckets of bucket (the oldest bucket may be short),
+ * in place; NAN where a bucket has no sample. Returns the number of buckets.
+ */
+static size_t
+downsample(double *v, size_t n, size_t bucket)
+{
+	size_t nb = (n + bucket - 1) / bucket;
+
+	for (size_t j = 0; j < nb; j++) {
+		size_t start = j == 0 ? 0 : n - (nb - j) * bucket, end = n - (nb - 1 - j) * bucket;
+		double sum = 0;
+		size_t got = 0;
+
+		for (size_t i = start; i < end; i++)
+			if (!isnan(v[i])) {
+				sum += v[i];
+				got++;
+			}
+		v[j] = got > 0 ? sum / (double)got : NAN;
+	}
+	return nb;
+}
+
 void
 html_chart(struct strbuf *sb, enum html_chart which, const html_history_t *h)
 {
+	/* A long window is drawn as at most HTML_CHART_MAX_POINTS averages. */
+	size_t bucket = (h->window + HTML_CHART_MAX_POINTS - 1) / HTML_CHART_MAX_POINTS;
 	static const char *const cpu_names[] = { "user", "system", "iowait", "steal" };
 	double *values = xcalloc((size_t)h->count * CHART_MAX_SERIES + 1, sizeof(double));
 	struct chart_series series[CHART_MAX_SERIES];
@@ -244,6 +270,12 @@ html_chart(struct strbuf *sb, enum html_chart which, const html_history_t *h)
 		series[0].name = "read";
 		series[1].name = "write";
 		break;
+	}
+	if (bucket > 1) {
+		for (size_t k = 0; k < c.nseries; k++)
+			c.n = downsample(values + k * h->count, h->count, bucket);
+		c.window = (h->window + bucket - 1) / bucket;
+		c.seconds_per_slot *= (double)bucket;
 	}
 	chart_svg(sb, &c);
 	free(values);

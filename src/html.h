@@ -30,6 +30,13 @@ enum html_chart {
 
 #define HTML_CHART_WINDOW_DEFAULT 60
 
+/*
+ * The most points a chart draws: a longer window is drawn as averages of
+ * ceil(window / HTML_CHART_MAX_POINTS) ticks each, so the cost and the size
+ * of a chart stay bounded whatever chart_window is.
+ */
+#define HTML_CHART_MAX_POINTS 120
+
 /* "cpu", "filesystems": the card's element id and event name. */
 const char *html_card_name(enum html_card c);
 

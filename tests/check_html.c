@@ -211,6 +211,29 @@ START_TEST(history_window)
 }
 END_TEST
 
+/* A window of 600 ticks is drawn as 120 averages of 5 ticks each. */
+START_TEST(long_window_is_averaged)
+{
+	html_history_t *h = html_history_new(600);
+	char *svg, *d;
+
+	for (int i = 0; i < 603; i++) {
+		struct snapshot *s = tick((int64_t)i * 1000000000, 0, 1024.0 * i);
+
+		html_history_push(h, s);
+		snapshot_release(s);
+	}
+	svg = chart(HTML_CHART_NETWORK, h);
+	/* The window holds ticks 3..602; the newest bucket, 598..602, averages 600 KiB/s. */
+	ck_assert_msg(strstr(svg, "<title>Network, last 600 s: receive 600 KiB/s,") != NULL, "%.200s", svg);
+	d = strstr(svg, "<path class=\"s0\"");
+	ck_assert_uint_eq(count(d, "L") - count(strstr(d, "</path>"), "L"), HTML_CHART_MAX_POINTS - 1);
+	ck_assert_ptr_nonnull(strstr(svg, ">-8m<"));	/* 5 s a slot, every 2 minutes */
+	free(svg);
+	html_history_free(h);
+}
+END_TEST
+
 START_TEST(html_event_fragments)
 {
 	struct snapshot *s = fullsnap_new();
@@ -309,6 +332,7 @@ main(void)
 	tcase_add_test(tc, empty_cards);
 	tcase_add_test(tc, hostile_names_are_escaped);
 	tcase_add_test(tc, history_window);
+	tcase_add_test(tc, long_window_is_averaged);
 	tcase_add_test(tc, html_event_fragments);
 	tcase_add_test(tc, render_events_share_cards);
 	suite_add_tcase(s, tc);
