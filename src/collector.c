@@ -576,7 +576,8 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		f->used_bytes = (uint64_t)(v.f_blocks - v.f_bfree) * v.f_frsize;
 		f->files = v.f_files;
 		f->files_free = v.f_ffree;
-		f->readonly = m[i].readonly || (v.f_flag & ST_RDONLY) != 0;
+		/* Not statvfs's ST_RDONLY: that is this mount's flag (see procfs). */
+		f->readonly = m[i].readonly;
 	}
 	procfs_mounts_free(m, n);
 }

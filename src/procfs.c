@@ -877,7 +877,12 @@ mount_line(char *line, void *rec)
 	unescape_octal(fstype);
 	m->major = (unsigned)major;
 	m->minor = (unsigned)minor;
-	m->readonly = has_option(options, "ro");
+	/*
+	 * The filesystem's own flag, not this mount's: under systemd's
+	 * ProtectSystem=strict every mount the service sees is read-only,
+	 * while the disks themselves are not.
+	 */
+	m->readonly = has_option(superopts, "ro");
 	m->mountpoint = xstrdup(mountpoint);
 	m->fstype = xstrdup(fstype);
 	m->source = xstrdup(source);

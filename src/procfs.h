@@ -116,7 +116,7 @@ void procfs_disks_free(struct procfs_disk *disks, size_t n);
 struct procfs_mount {
 	char *mountpoint, *fstype, *source;	/* heap */
 	unsigned major, minor;
-	int readonly;		/* "ro" among the per-mount options */
+	int readonly;		/* "ro" among the filesystem's (super) options */
 };
 
 /* Parse PROCFS/self/mountinfo, in file (mount) order. */

@@ -627,11 +627,23 @@ static const struct mount_want mounts_escape[] = {
 	{ "/mnt/x\\1y\\zz\\777", "tmpfs", "tmpfs", 0, 52, 0 },
 };
 
+/*
+ * As a service under systemd's ProtectSystem=strict sees them: every mount
+ * read-only in its namespace, while the filesystems are read-write; the
+ * flag follows the filesystem (super options), not the mount.
+ */
+static const struct mount_want mounts_sandboxed[] = {
+	{ "/", "ext4", "/dev/sda1", 8, 1, 0 },
+	{ "/home", "ext4", "/dev/nvme0n1", 259, 0, 0 },
+	{ "/media/cdrom", "iso9660", "/dev/sr0", 11, 0, 1 },
+};
+
 static const struct {
 	const char *tree;
 	const struct mount_want *want;
 	size_t n;
 } mount_cases[] = {
+	{ "sandboxed", mounts_sandboxed, NELEM(mounts_sandboxed) },
 	{ "host2", mounts_host2, NELEM(mounts_host2) - 1 },
 	{ "host2-later", mounts_host2, NELEM(mounts_host2) },
 	{ "escape", mounts_escape, NELEM(mounts_escape) },
