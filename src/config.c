@@ -46,6 +46,9 @@ static const struct config_key keys[] = {
 	  "seconds of silence before a stream gets a comment line" },
 	{ "history", CONFIG_UINT, 1, 3600, "300", FIELD(history), 0,
 	  "ticks kept for Last-Event-ID replay" },
+	{ "chart_window", CONFIG_UINT, 2, 3600, "60", FIELD(chart_window), 0,
+	  "ticks the page's charts show (the last N), each chart rendered "
+	  "once per tick for every viewer" },
 	{ "max_clients", CONFIG_UINT, 1, 1000000, "1000", FIELD(max_clients), 0,
 	  "most event streams open at once" },
 	{ "max_clients_per_ip", CONFIG_UINT, 0, 1000000, "0",

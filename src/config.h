@@ -31,6 +31,7 @@ struct config {
 	double interval;		/* seconds between ticks, 0.05 .. 3600, default 1 */
 	unsigned heartbeat;		/* seconds of silence before a comment, 1 .. 3600, default 15 */
 	unsigned history;		/* ticks kept for Last-Event-ID replay, 1 .. 3600, default 300 */
+	unsigned chart_window;		/* ticks the charts show, 2 .. 3600, default 60 */
 	unsigned max_clients;		/* concurrent streams, 1 .. 1000000, default 1000 */
 	unsigned max_clients_per_ip;	/* connections per client address, 0 = no limit */
 	unsigned client_buffer;		/* ticks queued per stream before drops, 1 .. 100000, default 32 */

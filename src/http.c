@@ -160,7 +160,7 @@ static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
 	const char *events, *last;
-	unsigned mask = RENDER_EV_ALL;
+	unsigned mask = RENDER_EV_DEFAULT;
 	uint64_t last_id = 0;
 	int have_last = 0;
 	struct MHD_Response *r;

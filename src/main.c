@@ -21,6 +21,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "render.h"
 #include "service.h"
 #include "snapshot.h"
 #include "stream.h"
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &t0);
 	broadcast_init(cfg.history, cfg.max_clients);
+	render_configure(cfg.chart_window);
 	stream_configure(cfg.heartbeat, cfg.client_buffer);
 	/*
 	 * Ids start at the start time in Unix milliseconds and grow by one per

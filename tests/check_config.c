@@ -144,7 +144,7 @@ assert_config_eq(const struct config *a, const struct config *b)
 START_TEST(key_table)
 {
 	static const char *const names[] = {
-		"listen", "interval", "heartbeat", "history", "max_clients",
+		"listen", "interval", "heartbeat", "history", "chart_window", "max_clients",
 		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory", "timeout",
 		"procfs", "sysfs", "webroot", "rootfs", "include_tmpfs",
 	};
