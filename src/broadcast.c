@@ -13,6 +13,8 @@
 struct broadcast_sub {
 	ring_t *ring;
 	size_t index;		/* position in subs[], guarded by registry_lock */
+	/* Written by the stream's own thread only; read by broadcast_sent(). */
+	_Atomic uint64_t events_sent, bytes_sent;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,6 +23,7 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static broadcast_sub_t **subs;
 static size_t nsubs, subs_cap;
 static unsigned max_subs;
+static uint64_t closed_events_sent, closed_bytes_sent;	/* by streams gone */
 static render_tick_t **history;	/* circular; the newest is at history_head - 1 */
 static size_t history_cap, history_len, history_head;
 
@@ -169,11 +172,36 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 	subs[sub->index] = subs[nsubs - 1];
 	subs[sub->index]->index = sub->index;
 	nsubs--;
+	closed_events_sent += atomic_load_explicit(&sub->events_sent, memory_order_relaxed);
+	closed_bytes_sent += atomic_load_explicit(&sub->bytes_sent, memory_order_relaxed);
 	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
 	pthread_mutex_unlock(&registry_lock);
 
 	ring_destroy(sub->ring, release_tick);
 	free(sub);
+}
+
+void
+broadcast_sub_sent(broadcast_sub_t *sub, uint64_t events, uint64_t bytes)
+{
+	/* Only this stream's thread writes these: a load and a store, no RMW. */
+	atomic_store_explicit(&sub->events_sent, atomic_load_explicit(&sub->events_sent,
+	    memory_order_relaxed) + events, memory_order_relaxed);
+	atomic_store_explicit(&sub->bytes_sent, atomic_load_explicit(&sub->bytes_sent,
+	    memory_order_relaxed) + bytes, memory_order_relaxed);
+}
+
+void
+broadcast_sent(uint64_t *events, uint64_t *bytes)
+{
+	pthread_mutex_lock(&registry_lock);
+	*events = closed_events_sent;
+	*bytes = closed_bytes_sent;
+	for (size_t i = 0; i < nsubs; i++) {
+		*events += atomic_load_explicit(&subs[i]->events_sent, memory_order_relaxed);
+		*bytes += atomic_load_explicit(&subs[i]->bytes_sent, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&registry_lock);
 }
 
 render_tick_t *

@@ -75,6 +75,15 @@ render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 enum broadcast_status broadcast_next(broadcast_sub_t *sub,
     const struct timespec *deadline, render_tick_t **out);
 
+/*
+ * Count what sub's stream wrote: events complete, and bytes. Called by that
+ * stream's thread only; the counters live in sub, so streams share nothing.
+ */
+void broadcast_sub_sent(broadcast_sub_t *sub, uint64_t events, uint64_t bytes);
+
+/* Events and bytes written by every stream since start, open or closed. */
+void broadcast_sent(uint64_t *events, uint64_t *bytes);
+
 /* Ticks dropped from sub's ring because it was full. */
 uint64_t broadcast_sub_dropped(broadcast_sub_t *sub);
 

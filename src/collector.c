@@ -1,5 +1,7 @@
 #include "collector.h"
 
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -15,19 +17,36 @@
 #include "procfs.h"
 #include "render.h"
 #include "stats.h"
+#include "sysfs.h"
 #include "xmem.h"
 
-/* Sources whose failure is logged once, then again only after a recovery. */
-enum source { SRC_STAT, SRC_MEMINFO, SRC_LOADAVG, SRC_UPTIME, SRC_HOSTNAME, SRC_OSRELEASE, SRC_COUNT };
+/* At most this many interfaces, disks or filesystems per tick: a host with
+ * thousands of veth pairs must not turn every event into megabytes. */
+#define COLLECTOR_MAX_DEVICES	512
 
+/* Sources whose failure is logged once, then again only after a recovery. */
+enum source {
+	SRC_STAT, SRC_MEMINFO, SRC_LOADAVG, SRC_UPTIME, SRC_HOSTNAME, SRC_OSRELEASE,
+	SRC_VMSTAT, SRC_NETDEV, SRC_DISKSTATS, SRC_MOUNTINFO, SRC_PSI_CPU, SRC_PSI_MEMORY,
+	SRC_PSI_IO, SRC_SOCKSTAT, SRC_FILE_NR, SRC_TEMPS, SRC_SELF,
+	SRC_COUNT
+};
+
+/* Below procfs, except SRC_TEMPS (below sysfs) and SRC_SELF (the real /proc). */
 static const char *const source_files[SRC_COUNT] = {
 	"stat", "meminfo", "loadavg", "uptime", "sys/kernel/hostname", "sys/kernel/osrelease",
+	"vmstat", "net/dev", "diskstats", "self/mountinfo", "pressure/cpu", "pressure/memory",
+	"pressure/io", "net/sockstat", "sys/fs/file-nr", "class/{hwmon,thermal}", "self/stat",
 };
 
 struct collector {
 	char procfs[PATH_MAX];
 	char sysfs[PATH_MAX];
+	char rootfs[PATH_MAX];
+	int include_tmpfs;
 	double ticks_per_second;	/* USER_HZ */
+	uint64_t page_size;
+	int64_t start_time;		/* Unix seconds */
 
 	/* Collector thread only. */
 	uint64_t next_seq;
@@ -36,7 +55,15 @@ struct collector {
 	struct procfs_stat prev_stat;	/* valid when prev_stat_ok */
 	int prev_stat_ok;
 	struct stats_values prev_stats;
+	struct procfs_vmstat prev_vmstat;
+	int prev_vmstat_ok;
+	struct procfs_netdev *prev_nets;
+	size_t prev_nnets;
+	struct procfs_disk *prev_disks;
+	size_t prev_ndisks;
+	double render_seconds;		/* CPU time of the last render */
 	int failing[SRC_COUNT];
+	int warned_devices;		/* COLLECTOR_MAX_DEVICES hit, logged */
 
 	pthread_t thread;
 	int running;
@@ -56,6 +83,9 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 	snprintf(c->procfs, sizeof(c->procfs), "%s", procfs);
 	snprintf(c->sysfs, sizeof(c->sysfs), "%s", sysfs);
 	c->ticks_per_second = hz > 0 ? (double)hz : 100.0;
+	c->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	c->start_time = (int64_t)time(NULL);
+	snprintf(c->rootfs, sizeof(c->rootfs), "/");
 	c->next_seq = first_seq;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -71,6 +101,8 @@ collector_destroy(collector_t *c)
 	if (c == NULL)
 		return;
 	procfs_stat_free(&c->prev_stat);
+	procfs_netdev_free(c->prev_nets, c->prev_nnets);
+	procfs_disks_free(c->prev_disks, c->prev_ndisks);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -82,21 +114,71 @@ collector_set_procfs(collector_t *c, const char *procfs)
 	snprintf(c->procfs, sizeof(c->procfs), "%s", procfs);
 }
 
+void
+collector_set_sysfs(collector_t *c, const char *sysfs)
+{
+	snprintf(c->sysfs, sizeof(c->sysfs), "%s", sysfs);
+}
+
+void
+collector_set_filesystems(collector_t *c, const char *rootfs, int include_tmpfs)
+{
+	snprintf(c->rootfs, sizeof(c->rootfs), "%s", rootfs);
+	c->include_tmpfs = include_tmpfs;
+}
+
+static const char *
+source_root(const collector_t *c, enum source src)
+{
+	return src == SRC_TEMPS ? c->sysfs : src == SRC_SELF ? "/proc" : c->procfs;
+}
+
 /* Log a source's failure once, and its recovery. Returns ok. */
 static int
 track(collector_t *c, enum source src, int ok)
 {
 	if (!ok && !c->failing[src]) {
-		int err = errno;	/* EINVAL: the procfs reader found bad contents */
+		int err = errno;	/* EINVAL: the reader found bad contents */
 
 		log_warnx("cannot read %s/%s (%s); its metrics are left out until it can be read",
-		    c->procfs, source_files[src], err == EINVAL ? "unexpected contents" : strerror(err));
+		    source_root(c, src), source_files[src],
+		    err == EINVAL ? "unexpected contents" : strerror(err));
 		c->failing[src] = 1;
 	} else if (ok && c->failing[src]) {
-		log_info("%s/%s can be read again", c->procfs, source_files[src]);
+		log_info("%s/%s can be read again", source_root(c, src), source_files[src]);
 		c->failing[src] = 0;
 	}
 	return ok;
+}
+
+/*
+ * The rate of a counter read twice, elapsed seconds apart. A counter that
+ * went back is a 32-bit wrap when both readings fit in 32 bits and the
+ * wrapped difference is under half the range (older drivers and kernels
+ * keep 32-bit network counters); anything else that goes back is a reset
+ * (a driver reloaded, a device re-created), which has no rate: -1.
+ */
+static double
+rate(uint64_t now, uint64_t before, double elapsed)
+{
+	uint64_t d;
+
+	if (elapsed <= 0)
+		return -1;
+	if (now >= before)
+		d = now - before;
+	else if (before <= UINT32_MAX && (uint32_t)(now - before) < UINT32_C(0x80000000))
+		d = (uint32_t)(now - before);
+	else
+		return -1;
+	return (double)d / elapsed;
+}
+
+static void
+counter_set(struct snapshot_counter *out, uint64_t now, const uint64_t *before, double elapsed)
+{
+	out->total = now;
+	out->per_second = before != NULL ? rate(now, *before, elapsed) : -1;
 }
 
 static uint64_t
@@ -178,11 +260,23 @@ sample_cpu(collector_t *c, struct snapshot *s)
 	s->cores = xcalloc(st.ncores, sizeof(*s->cores));
 	cpu_fill(&s->cpu_total, &st.total, c->prev_stat_ok ? &c->prev_stat.total : NULL,
 	    c->ticks_per_second);
+	s->cpu_total.frequency_hertz = -1;
 	for (size_t i = 0; i < st.ncores; i++) {
 		s->cores[i].id = st.core_ids[i];
 		cpu_fill(&s->cores[i], &st.cores[i], prev_core(c, st.core_ids[i], i),
 		    c->ticks_per_second);
+		/* No cpufreq (most VMs) is normal, not worth a log line. */
+		if (sysfs_read_cpufreq(c->sysfs, st.core_ids[i], &s->cores[i].frequency_hertz) == -1)
+			s->cores[i].frequency_hertz = -1;
 	}
+	counter_set(&s->forks, st.processes, c->prev_stat_ok ? &c->prev_stat.processes : NULL,
+	    s->elapsed_seconds);
+	counter_set(&s->context_switches, st.ctxt, c->prev_stat_ok ? &c->prev_stat.ctxt : NULL,
+	    s->elapsed_seconds);
+	counter_set(&s->interrupts, st.intr, c->prev_stat_ok ? &c->prev_stat.intr : NULL,
+	    s->elapsed_seconds);
+	s->procs_running = st.procs_running;
+	s->procs_blocked = st.procs_blocked;
 	procfs_stat_free(&c->prev_stat);
 	c->prev_stat = st;
 	c->prev_stat_ok = 1;
@@ -209,6 +303,12 @@ sample_memory(collector_t *c, struct snapshot *s)
 	s->mem_used_bytes = m.mem_total - s->mem_available_bytes;
 	s->mem_buffers_bytes = m.buffers;
 	s->mem_cached_bytes = m.cached + m.sreclaimable;
+	s->mem_shared_bytes = m.shmem;
+	s->mem_slab_bytes = m.slab;
+	s->mem_dirty_bytes = m.dirty;
+	s->mem_page_cache_bytes = m.cached;
+	s->mem_sreclaimable_bytes = m.sreclaimable;
+	s->swap_cached_bytes = m.swap_cached;
 	s->swap_total_bytes = m.swap_total;
 	s->swap_free_bytes = m.swap_free;
 	s->swap_used_bytes = m.swap_total > m.swap_free ? m.swap_total - m.swap_free : 0;
@@ -238,44 +338,349 @@ sample_host(collector_t *c, struct snapshot *s)
 }
 
 static void
+sample_vmstat(collector_t *c, struct snapshot *s)
+{
+	struct procfs_vmstat v;
+	const struct procfs_vmstat *p = c->prev_vmstat_ok ? &c->prev_vmstat : NULL;
+
+	c->prev_vmstat_ok = track(c, SRC_VMSTAT, procfs_read_vmstat(c->procfs, &v) == 0);
+	if (!c->prev_vmstat_ok)
+		return;
+	s->has_vmstat = 1;
+	s->vm_pswpin = v.pswpin;
+	s->vm_pswpout = v.pswpout;
+	s->vm_pgpgin = v.pgpgin;
+	s->vm_pgpgout = v.pgpgout;
+	s->vm_pgfault = v.pgfault;
+	s->vm_pgmajfault = v.pgmajfault;
+	/* Pages to bytes; the rate of the product is the product of the rate. */
+	counter_set(&s->swap_in_bytes, v.pswpin, p ? &p->pswpin : NULL, s->elapsed_seconds);
+	counter_set(&s->swap_out_bytes, v.pswpout, p ? &p->pswpout : NULL, s->elapsed_seconds);
+	s->swap_in_bytes.total *= c->page_size;
+	s->swap_out_bytes.total *= c->page_size;
+	if (s->swap_in_bytes.per_second > 0)
+		s->swap_in_bytes.per_second *= (double)c->page_size;
+	if (s->swap_out_bytes.per_second > 0)
+		s->swap_out_bytes.per_second *= (double)c->page_size;
+	c->prev_vmstat = v;
+}
+
+static void
+too_many(collector_t *c, const char *what, size_t n)
+{
+	if (!c->warned_devices)
+		log_warnx("%zu %s; only the first %d are shown", n, what, COLLECTOR_MAX_DEVICES);
+	c->warned_devices = 1;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct snapshot_net *)a)->name, ((const struct snapshot_net *)b)->name);
+}
+
+/* The previous reading of interface name, or NULL (it just appeared). */
+static const struct procfs_netdev *
+prev_net(const collector_t *c, const char *name, size_t hint)
+{
+	if (hint < c->prev_nnets && strcmp(c->prev_nets[hint].name, name) == 0)
+		return &c->prev_nets[hint];
+	for (size_t i = 0; i < c->prev_nnets; i++)
+		if (strcmp(c->prev_nets[i].name, name) == 0)
+			return &c->prev_nets[i];
+	return NULL;
+}
+
+static void
+sample_net(collector_t *c, struct snapshot *s)
+{
+	struct procfs_netdev *devs = NULL;
+	size_t n = 0;
+
+	if (!track(c, SRC_NETDEV, procfs_read_netdev(c->procfs, &devs, &n) == 0)) {
+		procfs_netdev_free(c->prev_nets, c->prev_nnets);
+		c->prev_nets = NULL;
+		c->prev_nnets = 0;
+		return;
+	}
+	if (n > COLLECTOR_MAX_DEVICES)
+		too_many(c, "network interfaces", n);
+	s->has_net = 1;
+	s->nnets = n > COLLECTOR_MAX_DEVICES ? COLLECTOR_MAX_DEVICES : n;
+	s->nets = xcalloc(s->nnets ? s->nnets : 1, sizeof(*s->nets));
+	for (size_t i = 0; i < s->nnets; i++) {
+		const struct procfs_netdev *d = &devs[i], *p = prev_net(c, d->name, i);
+		const uint64_t now[NET_COUNTERS] = {
+			[NET_RX_BYTES] = d->rx_bytes, [NET_RX_PACKETS] = d->rx_packets,
+			[NET_RX_ERRORS] = d->rx_errs, [NET_RX_DROPPED] = d->rx_drop,
+			[NET_TX_BYTES] = d->tx_bytes, [NET_TX_PACKETS] = d->tx_packets,
+			[NET_TX_ERRORS] = d->tx_errs, [NET_TX_DROPPED] = d->tx_drop,
+		};
+		const uint64_t before[NET_COUNTERS] = {
+			[NET_RX_BYTES] = p ? p->rx_bytes : 0, [NET_RX_PACKETS] = p ? p->rx_packets : 0,
+			[NET_RX_ERRORS] = p ? p->rx_errs : 0, [NET_RX_DROPPED] = p ? p->rx_drop : 0,
+			[NET_TX_BYTES] = p ? p->tx_bytes : 0, [NET_TX_PACKETS] = p ? p->tx_packets : 0,
+			[NET_TX_ERRORS] = p ? p->tx_errs : 0, [NET_TX_DROPPED] = p ? p->tx_drop : 0,
+		};
+
+		s->nets[i].name = xstrdup(d->name);
+		for (int k = 0; k < NET_COUNTERS; k++)
+			counter_set(&s->nets[i].c[k], now[k], p ? &before[k] : NULL,
+			    s->elapsed_seconds);
+	}
+	qsort(s->nets, s->nnets, sizeof(*s->nets), by_name);
+	procfs_netdev_free(c->prev_nets, c->prev_nnets);
+	c->prev_nets = devs;
+	c->prev_nnets = n;
+}
+
+/* loop, ram and zram devices that never did any I/O: there are dozens. */
+static int
+idle_virtual_disk(const struct procfs_disk *d)
+{
+	return (strncmp(d->name, "loop", 4) == 0 || strncmp(d->name, "ram", 3) == 0 ||
+	    strncmp(d->name, "zram", 4) == 0) && d->reads == 0 && d->writes == 0;
+}
+
+static const struct procfs_disk *
+prev_disk(const collector_t *c, const char *name)
+{
+	for (size_t i = 0; i < c->prev_ndisks; i++)
+		if (strcmp(c->prev_disks[i].name, name) == 0)
+			return &c->prev_disks[i];
+	return NULL;
+}
+
+static void
+sample_disks(collector_t *c, struct snapshot *s)
+{
+	struct procfs_disk *disks = NULL;
+	size_t n = 0;
+
+	if (!track(c, SRC_DISKSTATS, procfs_read_diskstats(c->procfs, &disks, &n) == 0)) {
+		procfs_disks_free(c->prev_disks, c->prev_ndisks);
+		c->prev_disks = NULL;
+		c->prev_ndisks = 0;
+		return;
+	}
+	s->has_disks = 1;
+	s->disks = xcalloc(n ? n : 1, sizeof(*s->disks));
+	for (size_t i = 0; i < n && s->ndisks < COLLECTOR_MAX_DEVICES; i++) {
+		const struct procfs_disk *d = &disks[i], *p;
+		struct snapshot_disk *o;
+		double el = s->elapsed_seconds;
+
+		/* Whole disks only; without /sys/block we cannot tell, and keep all. */
+		if (idle_virtual_disk(d) || sysfs_is_whole_disk(c->sysfs, d->name) == 0)
+			continue;
+		p = prev_disk(c, d->name);
+		o = &s->disks[s->ndisks++];
+		o->name = xstrdup(d->name);
+		counter_set(&o->c[DISK_READS], d->reads, p ? &p->reads : NULL, el);
+		counter_set(&o->c[DISK_WRITES], d->writes, p ? &p->writes : NULL, el);
+		/* diskstats counts 512-byte sectors whatever the device's sector size. */
+		counter_set(&o->c[DISK_READ_BYTES], d->sectors_read, p ? &p->sectors_read : NULL, el);
+		counter_set(&o->c[DISK_WRITTEN_BYTES], d->sectors_written,
+		    p ? &p->sectors_written : NULL, el);
+		for (int k = DISK_READ_BYTES; k <= DISK_WRITTEN_BYTES; k++) {
+			o->c[k].total *= 512;
+			if (o->c[k].per_second > 0)
+				o->c[k].per_second *= 512;
+		}
+		counter_set(&o->c[DISK_IO_SECONDS], d->io_ms, p ? &p->io_ms : NULL, el);
+		o->busy_percent = -1;
+		if (o->c[DISK_IO_SECONDS].per_second >= 0) {
+			/* ms of I/O per second of tick: /10 makes it percent. */
+			o->c[DISK_IO_SECONDS].per_second /= 1000;
+			o->busy_percent = o->c[DISK_IO_SECONDS].per_second * 100;
+			if (o->busy_percent > 100)
+				o->busy_percent = 100;
+		}
+	}
+	procfs_disks_free(c->prev_disks, c->prev_ndisks);
+	c->prev_disks = disks;
+	c->prev_ndisks = n;
+}
+
+/*
+ * Filesystems df(1) would list: not the kernel's pseudo filesystems, not
+ * tmpfs unless asked, and not network filesystems, whose statvfs() blocks
+ * the whole tick for as long as a dead server does not answer.
+ */
+static int
+real_filesystem(const collector_t *c, const char *type)
+{
+	static const char *const skip[] = {
+		"autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs",
+		"devpts", "devtmpfs", "efivarfs", "fusectl", "hugetlbfs", "mqueue", "nsfs",
+		"proc", "pstore", "ramfs", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs",
+		"sysfs", "tracefs", "iso9660", "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph",
+		"glusterfs", "9p", "afs", "fuse.sshfs", "fuse.gvfsd-fuse", "fuse.portal",
+		"fuse.lxcfs", "overlay",
+	};
+
+	if (strcmp(type, "tmpfs") == 0)
+		return c->include_tmpfs;
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(type, skip[i]) == 0)
+			return 0;
+	return 1;
+}
+
+static void
+sample_filesystems(collector_t *c, struct snapshot *s)
+{
+	struct procfs_mount *m = NULL;
+	size_t n = 0;
+	char path[2 * PATH_MAX];
+
+	if (!track(c, SRC_MOUNTINFO, procfs_read_mountinfo(c->procfs, &m, &n) == 0))
+		return;
+	s->has_filesystems = 1;
+	s->filesystems = xcalloc(n ? n : 1, sizeof(*s->filesystems));
+	for (size_t i = 0; i < n && s->nfilesystems < COLLECTOR_MAX_DEVICES; i++) {
+		struct snapshot_fs *f;
+		struct statvfs v;
+		int hidden = 0;
+
+		if (!real_filesystem(c, m[i].fstype))
+			continue;
+		/*
+		 * As df: one line per device (bind mounts, a file mounted over
+		 * /etc/hosts in a container), the shortest mount point; and a
+		 * mount point mounted over again shows only its top mount.
+		 */
+		for (size_t j = i + 1; j < n && !hidden; j++)
+			hidden = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
+		for (size_t j = 0; j < n && !hidden; j++) {
+			if (j == i || !real_filesystem(c, m[j].fstype) ||
+			    strcmp(m[j].mountpoint, m[i].mountpoint) == 0)
+				continue;
+			if (m[j].major == m[i].major && m[j].minor == m[i].minor)
+				hidden = strlen(m[j].mountpoint) < strlen(m[i].mountpoint) ||
+				    (strlen(m[j].mountpoint) == strlen(m[i].mountpoint) && j < i);
+		}
+		if (hidden)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", strcmp(c->rootfs, "/") == 0 ? "" : c->rootfs,
+		    m[i].mountpoint);
+		if (statvfs(path, &v) == -1)
+			continue;	/* not ours to see (EACCES), or gone since */
+		f = &s->filesystems[s->nfilesystems++];
+		f->mountpoint = xstrdup(m[i].mountpoint);
+		f->device = xstrdup(m[i].source);
+		f->fstype = xstrdup(m[i].fstype);
+		f->size_bytes = (uint64_t)v.f_blocks * v.f_frsize;
+		f->free_bytes = (uint64_t)v.f_bfree * v.f_frsize;
+		f->available_bytes = (uint64_t)v.f_bavail * v.f_frsize;
+		f->used_bytes = (uint64_t)(v.f_blocks - v.f_bfree) * v.f_frsize;
+		f->files = v.f_files;
+		f->files_free = v.f_ffree;
+		/* Not statvfs's ST_RDONLY: that is this mount's flag (see procfs). */
+		f->readonly = m[i].readonly;
+	}
+	procfs_mounts_free(m, n);
+}
+
+static void
+psi_line(struct snapshot_psi_line *out, const struct procfs_psi_line *in)
+{
+	out->present = in->present;
+	out->avg10 = in->avg10;
+	out->avg60 = in->avg60;
+	out->avg300 = in->avg300;
+	out->total_seconds = (double)in->total_us / 1e6;
+}
+
+static void
+sample_pressure(collector_t *c, struct snapshot *s)
+{
+	for (int r = 0; r < PSI_RESOURCES; r++) {
+		struct procfs_psi p;
+
+		memset(&p, 0, sizeof(p));
+		if (!track(c, (enum source)(SRC_PSI_CPU + r),
+		    procfs_read_psi(c->procfs, snapshot_psi_names[r], &p) == 0))
+			continue;
+		s->psi[r].present = 1;
+		psi_line(&s->psi[r].some, &p.some);
+		psi_line(&s->psi[r].full, &p.full);
+	}
+}
+
+static void
+sample_kernel(collector_t *c, struct snapshot *s)
+{
+	struct procfs_sockstat ss;
+	struct sysfs_temp *t = NULL;
+	size_t n = 0;
+
+	s->has_file_nr = track(c, SRC_FILE_NR,
+	    procfs_read_file_nr(c->procfs, &s->files_allocated, &s->files_max) == 0);
+	memset(&ss, 0, sizeof(ss));
+	if (track(c, SRC_SOCKSTAT, procfs_read_sockstat(c->procfs, &ss) == 0)) {
+		s->has_sockstat = 1;
+		s->sockets_used = ss.sockets_used;
+		s->tcp_inuse = ss.tcp_inuse;
+		s->tcp_orphan = ss.tcp_orphan;
+		s->tcp_timewait = ss.tcp_tw;
+		s->tcp_alloc = ss.tcp_alloc;
+		s->udp_inuse = ss.udp_inuse;
+		s->tcp6_inuse = ss.tcp6_inuse;
+		s->udp6_inuse = ss.udp6_inuse;
+	}
+	if (track(c, SRC_TEMPS, sysfs_read_temps(c->sysfs, &t, &n) == 0)) {
+		s->ntemps = n;
+		s->temps = xcalloc(n ? n : 1, sizeof(*s->temps));
+		for (size_t i = 0; i < n; i++) {
+			/* The snapshot takes the strings over. */
+			s->temps[i].chip = t[i].chip;
+			s->temps[i].sensor = t[i].sensor;
+			s->temps[i].label = t[i].label;
+			s->temps[i].celsius = t[i].celsius;
+			t[i].chip = t[i].sensor = t[i].label = NULL;
+		}
+		sysfs_temps_free(t, n);
+	}
+}
+
+static void
 sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
 {
+	struct snapshot_daemon *d = &s->daemon;
+	struct procfs_pidstat self;
 	struct stats_values now;
-	uint64_t requests, duration;
+	uint64_t requests, duration, cumulative = 0;
 
 	stats_read(&now);
-	s->daemon.streams_open = broadcast_subscribers();
-	s->daemon.streams_total = now.streams_total;
-	s->daemon.streams_rejected_total = now.streams_rejected_total;
-	s->daemon.requests_total = now.requests_total;
-	s->daemon.events_dropped_total = now.events_dropped_total;
-	s->daemon.request_duration_mean_seconds = -1;
+	d->streams_open = broadcast_subscribers();
+	d->streams_total = now.streams_total;
+	d->streams_rejected_total = now.streams_rejected_total;
+	memcpy(d->requests, now.requests, sizeof(d->requests));
+	d->requests_total = now.requests_total;
+	for (int b = 0; b <= SNAPSHOT_DURATION_BUCKETS; b++) {
+		cumulative += now.duration_bucket[b];
+		d->duration_bucket[b] = cumulative;
+	}
+	d->duration_sum_seconds = (double)now.request_duration_ns_total / 1e9;
+	d->events_dropped_total = now.events_dropped_total;
+	broadcast_sent(&d->events_sent_total, &d->bytes_sent_total);
+	d->request_duration_mean_seconds = -1;
 	if (c->have_prev && elapsed > 0) {
 		requests = delta(now.requests_total, c->prev_stats.requests_total);
 		duration = delta(now.request_duration_ns_total, c->prev_stats.request_duration_ns_total);
-		s->daemon.requests_per_second = (double)requests / elapsed;
+		d->requests_per_second = (double)requests / elapsed;
 		if (requests > 0)
-			s->daemon.request_duration_mean_seconds = (double)duration / 1e9 / (double)requests;
+			d->request_duration_mean_seconds = (double)duration / 1e9 / (double)requests;
 	}
 	c->prev_stats = now;
-}
-
-struct snapshot *
-collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_ns)
-{
-	struct snapshot *s = snapshot_new();
-
-	s->seq = c->next_seq++;
-	s->timestamp_ns = wall_ns;
-	if (c->have_prev)
-		s->elapsed_seconds = (double)(mono_ns - c->prev_mono_ns) / 1e9;
-	sample_cpu(c, s);
-	sample_memory(c, s);
-	sample_host(c, s);
-	sample_daemon(c, s, s->elapsed_seconds);
-	c->have_prev = 1;
-	c->prev_mono_ns = mono_ns;
-	return s;
+	d->render_seconds = c->render_seconds;
+	d->start_time_seconds = c->start_time;
+	if (track(c, SRC_SELF, procfs_read_pidstat("/proc", "self", &self) == 0)) {
+		d->rss_bytes = self.rss_pages * c->page_size;
+		d->cpu_seconds_total = (double)(self.utime + self.stime) / c->ticks_per_second;
+		d->threads = self.num_threads;
+	}
 }
 
 static int64_t
@@ -287,14 +692,43 @@ clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+struct snapshot *
+collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_ns)
+{
+	struct snapshot *s = snapshot_new();
+	int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	s->seq = c->next_seq++;
+	s->timestamp_ns = wall_ns;
+	if (c->have_prev)
+		s->elapsed_seconds = (double)(mono_ns - c->prev_mono_ns) / 1e9;
+	sample_cpu(c, s);
+	sample_memory(c, s);
+	sample_vmstat(c, s);
+	sample_host(c, s);
+	sample_net(c, s);
+	sample_disks(c, s);
+	sample_filesystems(c, s);
+	sample_pressure(c, s);
+	sample_kernel(c, s);
+	sample_daemon(c, s, s->elapsed_seconds);
+	c->have_prev = 1;
+	c->prev_mono_ns = mono_ns;
+	s->daemon.collect_seconds = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e9;
+	return s;
+}
+
 void
 collector_tick(collector_t *c)
 {
 	struct snapshot *s = collector_sample(c, clock_ns(CLOCK_REALTIME), clock_ns(CLOCK_MONOTONIC));
 	render_tick_t *t;
+	int64_t cpu0;
 
 	snapshot_publish(snapshot_ref(s));
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	t = render_tick_create(s);
+	c->render_seconds = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e9;
 	snapshot_release(s);
 	broadcast_publish(t);
 }

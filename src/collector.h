@@ -33,6 +33,16 @@ void collector_destroy(collector_t *c);
 /* Read from another procfs directory from the next sample on (tests). */
 void collector_set_procfs(collector_t *c, const char *procfs);
 
+/* Read from another sysfs directory from the next sample on (tests). */
+void collector_set_sysfs(collector_t *c, const char *sysfs);
+
+/*
+ * Filesystem sizes: statvfs() each mount point below rootfs ("/" on a host,
+ * "/host" in a container that mounts the host's root there); tmpfs mounts
+ * are listed only with include_tmpfs. Call before the thread starts.
+ */
+void collector_set_filesystems(collector_t *c, const char *rootfs, int include_tmpfs);
+
 /*
  * Read everything once and return a new snapshot (one reference) stamped
  * wall_ns (Unix ns) and mono_ns (CLOCK_MONOTONIC ns, for rates). On the

@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
@@ -45,6 +46,9 @@ static const struct config_key keys[] = {
 	  "seconds of silence before a stream gets a comment line" },
 	{ "history", CONFIG_UINT, 1, 3600, "300", FIELD(history), 0,
 	  "ticks kept for Last-Event-ID replay" },
+	{ "chart_window", CONFIG_UINT, 2, 3600, "60", FIELD(chart_window), 0,
+	  "ticks the page's charts show (the last N), each chart rendered "
+	  "once per tick for every viewer" },
 	{ "max_clients", CONFIG_UINT, 1, 1000000, "1000", FIELD(max_clients), 0,
 	  "most event streams open at once" },
 	{ "max_clients_per_ip", CONFIG_UINT, 0, 1000000, "0",
@@ -68,6 +72,11 @@ static const struct config_key keys[] = {
 	  "where sysfs is mounted" },
 	{ "webroot", CONFIG_PATH, 0, 0, PKGDATADIR "/www", FIELD(webroot), 0,
 	  "directory of the page files" },
+	{ "rootfs", CONFIG_PATH, 0, 0, "/", FIELD(rootfs), 0,
+	  "where the host's root filesystem is seen, for filesystem sizes "
+	  "(a container may see it at /host)" },
+	{ "include_tmpfs", CONFIG_BOOL, 0, 0, "no", FIELD(include_tmpfs), 0,
+	  "also list tmpfs mounts among the filesystems" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -298,6 +307,27 @@ parse_path(const struct config_key *k, const char *value, char *out,
 	return 0;
 }
 
+static int
+parse_bool(const struct config_key *k, const char *value, int *out,
+    char *why, size_t len)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	snprintf(why, len, "%s: expected yes or no, got '%s'", k->name, value);
+	return -1;
+}
+
 /*
  * Parse value (already trimmed) for key k into its field of c. Returns 0, or
  * -1 with the reason, starting with the key's name, in why; the field is
@@ -328,6 +358,8 @@ set_value(const struct config_key *k, const char *value, struct config *c,
 		return parse_size(k, value, (size_t *)(void *)field, why, len);
 	case CONFIG_PATH:
 		return parse_path(k, value, field, why, len);
+	case CONFIG_BOOL:
+		return parse_bool(k, value, (int *)(void *)field, why, len);
 	}
 	snprintf(why, len, "%s: unknown type", k->name);
 	return -1;
@@ -343,6 +375,7 @@ config_key_differs(const struct config_key *k, const struct config *a,
 		[CONFIG_SECONDS] = sizeof(double),
 		[CONFIG_SIZE] = sizeof(size_t),
 		[CONFIG_PATH] = PATH_MAX,
+		[CONFIG_BOOL] = sizeof(int),
 	};
 
 	/* Fields are zero-filled past their contents, so bytes compare. */

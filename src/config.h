@@ -3,8 +3,9 @@
  *
  * The file is "key = value" lines with '#' comments, parsed by libinih. Every
  * key is one row of a table {name, type, min, max, default, field, reload}:
- * the parser, the shipped data/sse-metricsd.conf and the man page all list
- * the same keys (a test checks the first two agree).
+ * the parser, the shipped data/sse-metricsd.conf and the man page
+ * sse-metricsd.conf(5) all list the same keys (check_config compares the
+ * table with the shipped file, check_manpage with the man page).
  *
  * A struct config is a plain value: main owns the running one, builds a new
  * one on SIGHUP and copies the reloadable fields over. No shared state here.
@@ -30,6 +31,7 @@ struct config {
 	double interval;		/* seconds between ticks, 0.05 .. 3600, default 1 */
 	unsigned heartbeat;		/* seconds of silence before a comment, 1 .. 3600, default 15 */
 	unsigned history;		/* ticks kept for Last-Event-ID replay, 1 .. 3600, default 300 */
+	unsigned chart_window;		/* ticks the charts show, 2 .. 3600, default 60 */
 	unsigned max_clients;		/* concurrent streams, 1 .. 1000000, default 1000 */
 	unsigned max_clients_per_ip;	/* connections per client address, 0 = no limit */
 	unsigned client_buffer;		/* ticks queued per stream before drops, 1 .. 100000, default 32 */
@@ -39,6 +41,8 @@ struct config {
 	char procfs[PATH_MAX];		/* where /proc is mounted, default "/proc" */
 	char sysfs[PATH_MAX];		/* where /sys is mounted, default "/sys" */
 	char webroot[PATH_MAX];		/* page files, default PKGDATADIR "/www" */
+	char rootfs[PATH_MAX];		/* where the host's / is seen, for filesystem sizes, default "/" */
+	int include_tmpfs;		/* list tmpfs mounts among filesystems, default no */
 };
 
 enum config_type {
@@ -47,6 +51,7 @@ enum config_type {
 	CONFIG_SECONDS,		/* decimal number, fractions allowed, in [min, max] */
 	CONFIG_SIZE,		/* integer with optional K, M or G suffix (powers of 1024) */
 	CONFIG_PATH,		/* absolute path, shorter than PATH_MAX */
+	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 (stored as int 1/0) */
 };
 
 struct config_key {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +30,18 @@ static char webroot[PATH_MAX];
 /* Per-request state, from the first handler call to the completion callback. */
 struct request {
 	struct timespec start;	/* CLOCK_MONOTONIC */
-	int is_stream;		/* streams are not counted as requests */
+	enum snapshot_endpoint endpoint;
+	int is_stream;		/* a stream's lifetime is not a request duration */
 };
+
+static enum snapshot_endpoint
+endpoint_of(const char *url)
+{
+	for (int i = 0; i < EP_PAGE; i++)
+		if (strcmp(url, snapshot_endpoint_names[i]) == 0)
+			return (enum snapshot_endpoint)i;
+	return EP_PAGE;
+}
 
 /* Queue r as the answer and drop our reference to it (MHD keeps its own). */
 static enum MHD_Result
@@ -149,7 +160,7 @@ static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
 	const char *events, *last;
-	unsigned mask = RENDER_EV_ALL;
+	unsigned mask = RENDER_EV_DEFAULT;
 	uint64_t last_id = 0;
 	int have_last = 0;
 	struct MHD_Response *r;
@@ -310,6 +321,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		/* First call: headers only. Start the clock; answer on the next call. */
 		req = xcalloc(1, sizeof(*req));
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
+		req->endpoint = endpoint_of(url);
 		*req_cls = req;
 		/* Refuse other methods now, before reading a body we do not want. */
 		if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -337,18 +349,21 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct request *req = *req_cls;
+	const union MHD_ConnectionInfo *ci;
 	struct timespec now;
+	unsigned status = 0;	/* none queued: the client left first */
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
-	if (!req->is_stream) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		stats_request_done((uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
-		    (uint64_t)(now.tv_nsec - req->start.tv_nsec));
-	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+	if (ci != NULL)
+		status = ci->http_status;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	stats_request_done(req->endpoint, status, req->is_stream,
+	    (uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
+	    (uint64_t)(now.tv_nsec - req->start.tv_nsec));
 	free(req);
 	*req_cls = NULL;
 }
@@ -402,16 +417,61 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("libmicrohttpd: %s", msg);
 }
 
+/* The address a listening socket is bound to, for the log line. */
+static int
+socket_address(int fd, struct config_listen *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const void *addr;
+
+	memset(out, 0, sizeof(*out));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	out->family = ss.ss_family;
+	if (ss.ss_family == AF_INET6) {
+		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		out->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else if (ss.ss_family == AF_INET) {
+		addr = &((struct sockaddr_in *)&ss)->sin_addr;
+		out->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (inet_ntop(out->family, addr, out->host, sizeof(out->host)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
-http_start(const struct config *c, struct config_listen *bound)
+http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct sockaddr_storage ss;
+	/* Where to listen: our own socket on c->listen, or the one passed in. */
+	struct MHD_OptionItem where[] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	const union MHD_DaemonInfo *info;
+	int fl;
 
 	memset(&ss, 0, sizeof(ss));
-	if (c->listen.family == AF_INET6) {
+	if (listen_fd != -1) {
+		if (socket_address(listen_fd, bound) == -1) {
+			log_fatal("the listening socket passed in: %s", strerror(errno));
+			return -1;
+		}
+		/* Non-blocking like MHD's own: an accept() after poll() must not block. */
+		if ((fl = fcntl(listen_fd, F_GETFL)) == -1 ||
+		    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) == -1)
+			log_warn("the listening socket passed in: O_NONBLOCK");
+		where[0] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+		where[1] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	} else if (c->listen.family == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
@@ -432,8 +492,7 @@ http_start(const struct config *c, struct config_listen *bound)
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
 	    handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,	/* first, so it sees every message */
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_clients_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
@@ -441,11 +500,17 @@ http_start(const struct config *c, struct config_listen *bound)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);
+	if (daemon_handle == NULL && listen_fd != -1) {
+		log_fatal("cannot serve on the listening socket passed in");
+		return -1;
+	}
 	if (daemon_handle == NULL) {
 		log_fatal("cannot listen on %s port %u (is the address in use, or not on this host?)",
 		    c->listen.host, c->listen.port);
 		return -1;
 	}
+	if (listen_fd != -1)
+		return 0;
 	*bound = c->listen;
 	info = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
 	if (info != NULL && info->port != 0)

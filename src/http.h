@@ -22,11 +22,12 @@
 #define HTTP_STOP_GRACE_MS 700
 
 /*
- * Listen on c->listen and serve. Returns 0, or -1 with the reason logged.
- * On success *bound holds the address actually bound (the real port when
- * c->listen.port was 0).
+ * Listen on c->listen and serve; or, when listen_fd is not -1, serve on that
+ * listening socket (socket activation) and ignore c->listen. Returns 0, or -1
+ * with the reason logged. On success *bound holds the address actually bound
+ * (the real port when c->listen.port was 0).
  */
-int http_start(const struct config *c, struct config_listen *bound);
+int http_start(const struct config *c, int listen_fd, struct config_listen *bound);
 
 /* Stop accepting, end every stream, join every connection thread. */
 void http_stop(void);

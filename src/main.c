@@ -21,6 +21,8 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "render.h"
+#include "service.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -74,7 +76,7 @@ raise_fd_limit(unsigned max_clients)
 
 /* SIGHUP: apply what can change at run time; name what needs a restart. */
 static void
-reload(const char *path, int named, int listen_from_cli, struct config *running,
+reload(const char *path, int named, int listen_fixed, struct config *running,
     collector_t *collector)
 {
 	const struct config_key *keys;
@@ -86,8 +88,8 @@ reload(const char *path, int named, int listen_from_cli, struct config *running,
 		log_warnx("%s has errors (above); keeping the running configuration", path);
 		return;
 	}
-	if (listen_from_cli)
-		next.listen = running->listen;	/* -l wins over the file */
+	if (listen_fixed)
+		next.listen = running->listen;	/* -l or a passed socket wins over the file */
 	/* timeout needs a restart, so the new heartbeat must fit the running one. */
 	if (2 * next.heartbeat >= running->timeout) {
 		log_warnx("heartbeat %u needs a timeout above %u, and the running timeout is %u;"
@@ -121,13 +123,13 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CONFIG_DEFAULT_PATH, *listen_arg = NULL;
-	int named = 0, check_only = 0, verbosity = 0, ch, sig;
+	int named = 0, check_only = 0, verbosity = 0, ch, sig, listen_fd;
 	struct config cfg;
 	struct config_listen bound;
 	collector_t *collector;
 	sigset_t sigs;
 	struct timespec t0, t1;
-	char url[128];
+	char url[128], status[160];
 
 	while ((ch = getopt_long(argc, argv, "c:l:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -160,6 +162,11 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
+	/* Socket activation; before any thread, as it edits the environment. */
+	if (service_listen_fd(&listen_fd) == -1)
+		return 1;
+	if (listen_fd != -1)
+		log_info("serving on the socket the service manager passed; listen is ignored");
 
 	/* Before any thread exists, so every thread inherits the mask. */
 	sigemptyset(&sigs);
@@ -172,6 +179,7 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &t0);
 	broadcast_init(cfg.history, cfg.max_clients);
+	render_configure(cfg.chart_window);
 	stream_configure(cfg.heartbeat, cfg.client_buffer);
 	/*
 	 * Ids start at the start time in Unix milliseconds and grow by one per
@@ -180,8 +188,10 @@ main(int argc, char **argv)
 	 */
 	collector = collector_create(cfg.procfs, cfg.sysfs,
 	    (uint64_t)t0.tv_sec * 1000 + (uint64_t)t0.tv_nsec / 1000000);
+	collector_set_filesystems(collector, cfg.rootfs, cfg.include_tmpfs);
 	collector_tick(collector);	/* the first snapshot before the first viewer */
-	if (collector_start(collector, cfg.interval) == -1 || http_start(&cfg, &bound) == -1) {
+	if (collector_start(collector, cfg.interval) == -1 ||
+	    http_start(&cfg, listen_fd, &bound) == -1) {
 		collector_stop(collector);
 		collector_destroy(collector);
 		return 1;
@@ -189,18 +199,23 @@ main(int argc, char **argv)
 	config_format_listen(&bound, url, sizeof(url));
 	log_info("listening on http://%s/ (interval %g s, max_clients %u)", url,
 	    cfg.interval, cfg.max_clients);
+	snprintf(status, sizeof(status), "listening on http://%s/", url);
+	service_ready(status);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload(path, named, listen_arg != NULL, &cfg, collector);
+			service_reloading();
+			reload(path, named, listen_arg != NULL || listen_fd != -1, &cfg, collector);
+			service_ready(status);
 			continue;
 		}
 		break;
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	service_stopping();
 	log_info("%s: stopping with %u streams open", strsignal(sig), broadcast_subscribers());
 	http_stop();
 	collector_stop(collector);

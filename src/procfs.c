@@ -1,6 +1,8 @@
 /*
- * procfs: parse /proc/stat, /proc/meminfo, /proc/loadavg, /proc/uptime and
- * one-line files such as sys/kernel/hostname.
+ * procfs: parse /proc/stat, /proc/meminfo, /proc/loadavg, /proc/uptime,
+ * /proc/vmstat, /proc/net/{dev,sockstat,sockstat6}, /proc/diskstats,
+ * /proc/self/mountinfo, /proc/pressure/{cpu,memory,io}, /proc/sys/fs/file-nr,
+ * /proc/PID/stat and one-line files such as sys/kernel/hostname.
  *
  * Each multi-field file is read whole into a heap buffer (capped, so a
  * runaway file cannot eat memory) and parsed line by line; stack use stays
@@ -232,10 +234,16 @@ parse_single(const char *p, uint64_t *v)
 	return parse_u64(&p, v) == -1 || !at_end(p) ? -1 : 0;
 }
 
-static const struct {
+/* A "key value" field and where it goes in the output struct. */
+struct keyed_field {
 	const char *key;
 	size_t offset;
-} stat_counters[] = {
+};
+
+#define NFIELDS(t)	(sizeof(t) / sizeof((t)[0]))
+#define FIELD_PTR(base, off)	((uint64_t *)(void *)((char *)(base) + (off)))
+
+static const struct keyed_field stat_counters[] = {
 	{ "ctxt", offsetof(struct procfs_stat, ctxt) },
 	{ "processes", offsetof(struct procfs_stat, processes) },
 	{ "procs_running", offsetof(struct procfs_stat, procs_running) },
@@ -280,10 +288,9 @@ stat_line(char *line, struct procfs_stat *st, size_t *cap, int *have_total)
 		p = rest;	/* the total, then one count per IRQ */
 		return parse_u64(&p, &st->intr) == -1 || !parse_token_end(p) ? -1 : 0;
 	}
-	for (size_t i = 0; i < sizeof(stat_counters) / sizeof(stat_counters[0]); i++)
+	for (size_t i = 0; i < NFIELDS(stat_counters); i++)
 		if (strcmp(key, stat_counters[i].key) == 0)
-			return parse_single(rest,
-			    (uint64_t *)(void *)((char *)st + stat_counters[i].offset));
+			return parse_single(rest, FIELD_PTR(st, stat_counters[i].offset));
 	return 0;
 }
 
@@ -326,10 +333,7 @@ procfs_stat_free(struct procfs_stat *st)
 	st->ncores = 0;
 }
 
-static const struct {
-	const char *key;
-	size_t offset;
-} meminfo_fields[] = {
+static const struct keyed_field meminfo_fields[] = {
 	{ "MemTotal", offsetof(struct procfs_meminfo, mem_total) },
 	{ "MemFree", offsetof(struct procfs_meminfo, mem_free) },
 	{ "MemAvailable", offsetof(struct procfs_meminfo, mem_available) },
@@ -359,7 +363,7 @@ meminfo_line(char *line, struct procfs_meminfo *m, int *field)
 	if ((colon = strchr(line, ':')) == NULL)
 		return 0;
 	*colon = '\0';
-	for (size_t i = 0; i < sizeof(meminfo_fields) / sizeof(meminfo_fields[0]); i++) {
+	for (size_t i = 0; i < NFIELDS(meminfo_fields); i++) {
 		if (strcmp(line, meminfo_fields[i].key) != 0)
 			continue;
 		p = colon + 1;
@@ -370,7 +374,7 @@ meminfo_line(char *line, struct procfs_meminfo *m, int *field)
 			return -1;
 		if (kib > UINT64_MAX / 1024)
 			return -1;
-		*(uint64_t *)(void *)((char *)m + meminfo_fields[i].offset) = kib * 1024;
+		*FIELD_PTR(m, meminfo_fields[i].offset) = kib * 1024;
 		*field = (int)i;
 		return 0;
 	}
@@ -504,5 +508,685 @@ fail:
 	close(fd);
 	buf[0] = '\0';
 	errno = saved;
+	return -1;
+}
+
+/* ---- helpers for the readers below --------------------------------------- */
+
+/*
+ * Parse blank-separated numbers up to the end of the line into v[0..max);
+ * *n gets their count. Fails on a token that is not a number, or past max.
+ */
+static int
+parse_u64_list(const char *p, uint64_t *v, size_t max, size_t *n)
+{
+	size_t i = 0;
+
+	while (!at_end(p)) {
+		if (i == max || parse_u64(&p, &v[i]) == -1 || !parse_token_end(p))
+			return -1;
+		i++;
+	}
+	*n = i;
+	return 0;
+}
+
+/*
+ * Read PROCFS/REL, skip its first SKIP lines, and parse each further line
+ * with PARSE into a new element of SIZE bytes of a growing heap array. On
+ * success *arr and *count hold the records; on failure (EINVAL for a line
+ * PARSE rejects) they hold the ones parsed so far, for the caller to free.
+ */
+static int
+read_records(const char *procfs, const char *rel, size_t skip, size_t size,
+    int (*parse)(char *line, void *rec), void **arr, size_t *count)
+{
+	char *buf = NULL, *cursor, *end, *line;
+	size_t len, cap = 0;
+
+	*arr = NULL;
+	*count = 0;
+	if (slurp(procfs, rel, &buf, &len) == -1)
+		return -1;
+	cursor = buf;
+	end = buf + len;
+	for (; skip > 0; skip--)
+		if (next_line(&cursor, end) == NULL)
+			goto malformed;
+	while ((line = next_line(&cursor, end)) != NULL) {
+		if (*count == cap) {
+			cap = cap ? cap * 2 : 16;
+			*arr = xreallocarray(*arr, cap, size);
+		}
+		if (parse(line, (char *)*arr + *count * size) == -1)
+			goto malformed;
+		(*count)++;
+	}
+	free(buf);
+	return 0;
+malformed:
+	free(buf);
+	errno = EINVAL;
+	return -1;
+}
+
+/* Split off the next blank-delimited word of *pp (NUL-terminating it). */
+static char *
+cut_word(char **pp)
+{
+	char *w = (char *)skip_blanks(*pp), *e;
+
+	if (*w == '\0')
+		return NULL;
+	e = w + strcspn(w, " \t");
+	if (*e != '\0')
+		*e++ = '\0';
+	*pp = e;
+	return w;
+}
+
+/* A file-name component we may append to a path: no '/', not "." or "..". */
+static int
+is_component(const char *s)
+{
+	return *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}
+
+/* ---- /proc/vmstat -------------------------------------------------------- */
+
+static const struct keyed_field vmstat_fields[] = {
+	{ "pswpin", offsetof(struct procfs_vmstat, pswpin) },
+	{ "pswpout", offsetof(struct procfs_vmstat, pswpout) },
+	{ "pgpgin", offsetof(struct procfs_vmstat, pgpgin) },
+	{ "pgpgout", offsetof(struct procfs_vmstat, pgpgout) },
+	{ "pgfault", offsetof(struct procfs_vmstat, pgfault) },
+	{ "pgmajfault", offsetof(struct procfs_vmstat, pgmajfault) },
+};
+
+int
+procfs_read_vmstat(const char *procfs, struct procfs_vmstat *out)
+{
+	char *buf = NULL, *cursor, *end, *line, *key;
+	size_t len;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (slurp(procfs, "vmstat", &buf, &len) == -1)
+		goto fail;
+	cursor = buf;
+	end = buf + len;
+	while ((line = next_line(&cursor, end)) != NULL) {
+		if ((key = cut_word(&line)) == NULL)
+			goto malformed;
+		for (size_t i = 0; i < NFIELDS(vmstat_fields); i++) {
+			if (strcmp(key, vmstat_fields[i].key) != 0)
+				continue;
+			if (parse_single(line, FIELD_PTR(out, vmstat_fields[i].offset)) == -1)
+				goto malformed;
+			found = 1;
+			break;
+		}
+	}
+	if (!found)
+		goto malformed;
+	free(buf);
+	return 0;
+malformed:
+	errno = EINVAL;
+fail:
+	free(buf);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+/* ---- /proc/net/dev ------------------------------------------------------- */
+
+/* rx: bytes packets errs drop fifo frame compressed multicast; tx: 8 more. */
+#define NETDEV_FIELDS	16
+#define NETDEV_TX	8
+
+/* "  eth0: 16 numbers"; the name is all before the first ':'. */
+static int
+netdev_line(char *line, void *rec)
+{
+	struct procfs_netdev *d = rec;
+	uint64_t v[NETDEV_FIELDS];
+	char *name, *colon;
+	size_t nv;
+
+	name = (char *)skip_blanks(line);
+	if ((colon = strchr(name, ':')) == NULL || colon == name)
+		return -1;
+	*colon = '\0';
+	if (parse_u64_list(colon + 1, v, NETDEV_FIELDS, &nv) == -1 || nv != NETDEV_FIELDS)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->rx_bytes = v[0];
+	d->rx_packets = v[1];
+	d->rx_errs = v[2];
+	d->rx_drop = v[3];
+	d->tx_bytes = v[NETDEV_TX + 0];
+	d->tx_packets = v[NETDEV_TX + 1];
+	d->tx_errs = v[NETDEV_TX + 2];
+	d->tx_drop = v[NETDEV_TX + 3];
+	d->name = xstrdup(name);
+	return 0;
+}
+
+int
+procfs_read_netdev(const char *procfs, struct procfs_netdev **out, size_t *n)
+{
+	void *arr;
+	size_t count;
+	int saved;
+
+	*out = NULL;
+	*n = 0;
+	/* Two header lines ("Inter-|   Receive ...", " face |bytes ..."). */
+	if (read_records(procfs, "net/dev", 2, sizeof(**out), netdev_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_netdev_free(arr, count);
+		errno = saved;
+		return -1;
+	}
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+void
+procfs_netdev_free(struct procfs_netdev *devs, size_t n)
+{
+	if (devs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(devs[i].name);
+	free(devs);
+}
+
+/* ---- /proc/diskstats ----------------------------------------------------- */
+
+/*
+ * Numbers after the name: 11 before Linux 4.18, 15 with the discard fields,
+ * 17 with the flush fields (5.5). More are taken as a later kernel's
+ * additions; other counts are not a format any kernel wrote.
+ */
+#define DISK_FIELDS_MIN		11
+#define DISK_FIELDS_DISCARD	15
+#define DISK_FIELDS_FLUSH	17
+#define DISK_FIELDS_MAX		32
+
+static int
+disk_line(char *line, void *rec)
+{
+	struct procfs_disk *d = rec;
+	uint64_t major, minor, v[DISK_FIELDS_MAX];
+	const char *p = line;
+	char *rest, *name;
+	size_t nv;
+
+	if (parse_u64(&p, &major) == -1 || !parse_token_end(p) ||
+	    parse_u64(&p, &minor) == -1 || !parse_token_end(p) ||
+	    major > UINT_MAX || minor > UINT_MAX)
+		return -1;
+	rest = line + (p - line);
+	if ((name = cut_word(&rest)) == NULL)
+		return -1;
+	if (parse_u64_list(rest, v, DISK_FIELDS_MAX, &nv) == -1)
+		return -1;
+	if (nv != DISK_FIELDS_MIN && nv != DISK_FIELDS_DISCARD && nv < DISK_FIELDS_FLUSH)
+		return -1;
+	d->major = (unsigned)major;
+	d->minor = (unsigned)minor;
+	d->reads = v[0];
+	d->reads_merged = v[1];
+	d->sectors_read = v[2];
+	d->read_ms = v[3];
+	d->writes = v[4];
+	d->writes_merged = v[5];
+	d->sectors_written = v[6];
+	d->write_ms = v[7];
+	d->in_flight = v[8];
+	d->io_ms = v[9];
+	d->weighted_io_ms = v[10];
+	d->name = xstrdup(name);
+	return 0;
+}
+
+int
+procfs_read_diskstats(const char *procfs, struct procfs_disk **out, size_t *n)
+{
+	void *arr;
+	size_t count;
+	int saved;
+
+	*out = NULL;
+	*n = 0;
+	if (read_records(procfs, "diskstats", 0, sizeof(**out), disk_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_disks_free(arr, count);
+		errno = saved;
+		return -1;
+	}
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+void
+procfs_disks_free(struct procfs_disk *disks, size_t n)
+{
+	if (disks == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(disks[i].name);
+	free(disks);
+}
+
+/* ---- /proc/self/mountinfo ------------------------------------------------ */
+
+static int
+is_octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/*
+ * Undo the kernel's mangling in place: it writes space, tab, newline and
+ * backslash as \040 \011 \012 \134. Any other backslash is kept as is.
+ */
+static void
+unescape_octal(char *s)
+{
+	char *w = s;
+	unsigned v;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && is_octal(s[1]) && is_octal(s[2]) && is_octal(s[3])) {
+			v = (unsigned)(s[1] - '0') * 64 + (unsigned)(s[2] - '0') * 8 +
+			    (unsigned)(s[3] - '0');
+			if (v != 0 && v <= 0xff) {
+				*w++ = (char)v;
+				s += 4;
+				continue;
+			}
+		}
+		*w++ = *s++;
+	}
+	*w = '\0';
+}
+
+/* "ro" among comma-separated options. */
+static int
+has_option(const char *opts, const char *want)
+{
+	size_t n = strlen(want), len;
+
+	for (;;) {
+		len = strcspn(opts, ",");
+		if (len == n && strncmp(opts, want, n) == 0)
+			return 1;
+		if (opts[len] == '\0')
+			return 0;
+		opts += len + 1;
+	}
+}
+
+/*
+ * "36 35 98:0 /root /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=..."
+ * The kernel separates fields with one space and escapes spaces inside them.
+ */
+static int
+mount_line(char *line, void *rec)
+{
+	struct procfs_mount *m = rec;
+	char *id, *parent, *devno, *root, *mountpoint, *options, *w;
+	char *fstype, *source, *superopts;
+	const char *p;
+	uint64_t v, major, minor;
+
+	if ((id = cut_word(&line)) == NULL || (parent = cut_word(&line)) == NULL ||
+	    (devno = cut_word(&line)) == NULL || (root = cut_word(&line)) == NULL ||
+	    (mountpoint = cut_word(&line)) == NULL ||
+	    (options = cut_word(&line)) == NULL)
+		return -1;
+	/* Optional fields ("shared:1", "master:2" ...) up to a lone "-". */
+	do {
+		if ((w = cut_word(&line)) == NULL)
+			return -1;
+	} while (strcmp(w, "-") != 0);
+	if ((fstype = cut_word(&line)) == NULL || (source = cut_word(&line)) == NULL ||
+	    (superopts = cut_word(&line)) == NULL)
+		return -1;
+	p = id;
+	if (parse_u64(&p, &v) == -1 || *p != '\0')
+		return -1;
+	p = parent;
+	if (parse_u64(&p, &v) == -1 || *p != '\0')
+		return -1;
+	p = devno;
+	if (parse_u64(&p, &major) == -1 || *p++ != ':' ||
+	    parse_u64(&p, &minor) == -1 || *p != '\0' ||
+	    major > UINT_MAX || minor > UINT_MAX)
+		return -1;
+	unescape_octal(mountpoint);
+	unescape_octal(source);
+	unescape_octal(fstype);
+	m->major = (unsigned)major;
+	m->minor = (unsigned)minor;
+	/*
+	 * The filesystem's own flag, not this mount's: under systemd's
+	 * ProtectSystem=strict every mount the service sees is read-only,
+	 * while the disks themselves are not.
+	 */
+	m->readonly = has_option(superopts, "ro");
+	m->mountpoint = xstrdup(mountpoint);
+	m->fstype = xstrdup(fstype);
+	m->source = xstrdup(source);
+	return 0;
+}
+
+int
+procfs_read_mountinfo(const char *procfs, struct procfs_mount **out, size_t *n)
+{
+	void *arr;
+	size_t count;
+	int saved;
+
+	*out = NULL;
+	*n = 0;
+	if (read_records(procfs, "self/mountinfo", 0, sizeof(**out), mount_line, &arr,
+	    &count) == -1) {
+		saved = errno;
+		procfs_mounts_free(arr, count);
+		errno = saved;
+		return -1;
+	}
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+void
+procfs_mounts_free(struct procfs_mount *mounts, size_t n)
+{
+	if (mounts == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(mounts[i].mountpoint);
+		free(mounts[i].fstype);
+		free(mounts[i].source);
+	}
+	free(mounts);
+}
+
+/* ---- /proc/pressure/RESOURCE --------------------------------------------- */
+
+/* Expect the word KEY= at *pp (after blanks) and move past it. */
+static int
+expect_key(const char **pp, const char *key)
+{
+	const char *p = skip_blanks(*pp);
+	size_t n = strlen(key);
+
+	if (strncmp(p, key, n) != 0)
+		return -1;
+	*pp = p + n;
+	return 0;
+}
+
+/* "avg10=0.00 avg60=0.00 avg300=0.00 total=0" */
+static int
+psi_line(const char *p, struct procfs_psi_line *l)
+{
+	if (expect_key(&p, "avg10=") == -1 || parse_decimal(&p, &l->avg10) == -1 ||
+	    !parse_token_end(p) ||
+	    expect_key(&p, "avg60=") == -1 || parse_decimal(&p, &l->avg60) == -1 ||
+	    !parse_token_end(p) ||
+	    expect_key(&p, "avg300=") == -1 || parse_decimal(&p, &l->avg300) == -1 ||
+	    !parse_token_end(p) ||
+	    expect_key(&p, "total=") == -1 || parse_u64(&p, &l->total_us) == -1 ||
+	    !at_end(p))
+		return -1;
+	l->present = 1;
+	return 0;
+}
+
+int
+procfs_read_psi(const char *procfs, const char *resource, struct procfs_psi *out)
+{
+	char *buf = NULL, *cursor, *end, *line, *kind, *rel = NULL;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (!is_component(resource)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	rel = path_join("pressure", resource);
+	if (slurp(procfs, rel, &buf, &len) == -1)
+		goto fail;
+	cursor = buf;
+	end = buf + len;
+	while ((line = next_line(&cursor, end)) != NULL) {
+		if ((kind = cut_word(&line)) == NULL)
+			goto malformed;
+		if (strcmp(kind, "some") == 0) {
+			if (psi_line(line, &out->some) == -1)
+				goto malformed;
+		} else if (strcmp(kind, "full") == 0) {
+			if (psi_line(line, &out->full) == -1)
+				goto malformed;
+		}
+	}
+	if (!out->some.present)
+		goto malformed;
+	free(buf);
+	free(rel);
+	return 0;
+malformed:
+	errno = EINVAL;
+fail:
+	free(buf);
+	free(rel);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+/* ---- /proc/net/sockstat and sockstat6 ------------------------------------ */
+
+/* A "LINE: key value key value ..." pair we keep. */
+struct sockstat_field {
+	const char *line, *key;
+	size_t offset;
+};
+
+static const struct sockstat_field sockstat_v4[] = {
+	{ "sockets", "used", offsetof(struct procfs_sockstat, sockets_used) },
+	{ "TCP", "inuse", offsetof(struct procfs_sockstat, tcp_inuse) },
+	{ "TCP", "orphan", offsetof(struct procfs_sockstat, tcp_orphan) },
+	{ "TCP", "tw", offsetof(struct procfs_sockstat, tcp_tw) },
+	{ "TCP", "alloc", offsetof(struct procfs_sockstat, tcp_alloc) },
+	{ "TCP", "mem", offsetof(struct procfs_sockstat, tcp_mem_pages) },
+	{ "UDP", "inuse", offsetof(struct procfs_sockstat, udp_inuse) },
+};
+
+static const struct sockstat_field sockstat_v6[] = {
+	{ "TCP6", "inuse", offsetof(struct procfs_sockstat, tcp6_inuse) },
+	{ "UDP6", "inuse", offsetof(struct procfs_sockstat, udp6_inuse) },
+};
+
+/*
+ * Parse PROCFS/REL, storing the pairs of tab (ntab <= 32) into out. Every
+ * line must be "NAME: word number ..."; every pair of tab must be present.
+ */
+static int
+read_sockstat_file(const char *procfs, const char *rel,
+    const struct sockstat_field *tab, size_t ntab, struct procfs_sockstat *out)
+{
+	char *buf = NULL, *cursor, *end, *line, *name, *colon, *key;
+	const char *p;
+	uint32_t seen = 0;
+	uint64_t v;
+	size_t len;
+
+	if (slurp(procfs, rel, &buf, &len) == -1)
+		goto fail;
+	cursor = buf;
+	end = buf + len;
+	while ((line = next_line(&cursor, end)) != NULL) {
+		name = line;
+		if ((colon = strchr(line, ':')) == NULL)
+			goto malformed;
+		*colon = '\0';
+		line = colon + 1;
+		while ((key = cut_word(&line)) != NULL) {
+			p = line;
+			if (parse_u64(&p, &v) == -1 || !parse_token_end(p))
+				goto malformed;
+			line += p - line;
+			for (size_t i = 0; i < ntab; i++) {
+				if (strcmp(name, tab[i].line) == 0 &&
+				    strcmp(key, tab[i].key) == 0) {
+					*FIELD_PTR(out, tab[i].offset) = v;
+					seen |= UINT32_C(1) << i;
+				}
+			}
+		}
+	}
+	if (seen != (UINT32_C(1) << ntab) - 1)
+		goto malformed;
+	free(buf);
+	return 0;
+malformed:
+	errno = EINVAL;
+fail:
+	free(buf);
+	return -1;
+}
+
+int
+procfs_read_sockstat(const char *procfs, struct procfs_sockstat *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (read_sockstat_file(procfs, "net/sockstat", sockstat_v4,
+	    NFIELDS(sockstat_v4), out) == -1)
+		goto fail;
+	if (read_sockstat_file(procfs, "net/sockstat6", sockstat_v6,
+	    NFIELDS(sockstat_v6), out) == 0)
+		out->has_v6 = 1;
+	else if (errno != ENOENT)
+		goto fail;	/* present but unreadable or malformed */
+	return 0;
+fail:
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+/* ---- /proc/sys/fs/file-nr ------------------------------------------------ */
+
+int
+procfs_read_file_nr(const char *procfs, uint64_t *allocated, uint64_t *max)
+{
+	char *buf = NULL;
+	const char *p;
+	uint64_t v[3];
+	size_t len;
+
+	if (slurp(procfs, "sys/fs/file-nr", &buf, &len) == -1)
+		goto fail;
+	p = buf;
+	/* "allocated<TAB>unused<TAB>max\n"; unused is 0 since Linux 2.6. */
+	for (size_t i = 0; i < 3; i++)
+		if (parse_u64(&p, &v[i]) == -1 || !(parse_token_end(p) || *p == '\n'))
+			goto malformed;
+	p = skip_blanks(p);
+	if (*p != '\n' || p + 1 != buf + len)
+		goto malformed;
+	*allocated = v[0];
+	*max = v[2];
+	free(buf);
+	return 0;
+malformed:
+	errno = EINVAL;
+fail:
+	free(buf);
+	return -1;
+}
+
+/* ---- /proc/PID/stat ------------------------------------------------------ */
+
+/* Field numbers as proc(5) counts them (pid is 1, comm 2, state 3). */
+#define PIDSTAT_UTIME		14
+#define PIDSTAT_STIME		15
+#define PIDSTAT_THREADS		20
+#define PIDSTAT_STARTTIME	22
+#define PIDSTAT_RSS		24
+
+int
+procfs_read_pidstat(const char *procfs, const char *pid, struct procfs_pidstat *out)
+{
+	char *buf = NULL, *rel = NULL, *close_paren, *rest, *word;
+	const char *p;
+	uint64_t v;
+	size_t len;
+	int field;
+
+	memset(out, 0, sizeof(*out));
+	if (!is_component(pid)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	rel = path_join(pid, "stat");
+	if (slurp(procfs, rel, &buf, &len) == -1)
+		goto fail;
+	/* "1234 (comm) S ...": comm may hold anything, ')' included. */
+	p = buf;
+	if (parse_u64(&p, &v) == -1 || strncmp(p, " (", 2) != 0)
+		goto malformed;
+	if ((close_paren = strrchr(buf, ')')) == NULL || close_paren < p + 2)
+		goto malformed;
+	buf[len - 1] = '\0';	/* the final newline */
+	rest = close_paren + 1;
+	for (field = 3; field <= PIDSTAT_RSS; field++) {
+		if ((word = cut_word(&rest)) == NULL)
+			goto malformed;
+		if (field != PIDSTAT_UTIME && field != PIDSTAT_STIME &&
+		    field != PIDSTAT_THREADS && field != PIDSTAT_STARTTIME &&
+		    field != PIDSTAT_RSS)
+			continue;	/* some of the others may be negative */
+		p = word;
+		if (parse_u64(&p, &v) == -1 || *p != '\0')
+			goto malformed;
+		switch (field) {
+		case PIDSTAT_UTIME:
+			out->utime = v;
+			break;
+		case PIDSTAT_STIME:
+			out->stime = v;
+			break;
+		case PIDSTAT_THREADS:
+			out->num_threads = v;
+			break;
+		case PIDSTAT_STARTTIME:
+			out->starttime = v;
+			break;
+		default:
+			out->rss_pages = v;
+			break;
+		}
+	}
+	free(buf);
+	free(rel);
+	return 0;
+malformed:
+	errno = EINVAL;
+fail:
+	free(buf);
+	free(rel);
+	memset(out, 0, sizeof(*out));
 	return -1;
 }

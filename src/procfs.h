@@ -87,9 +87,10 @@ struct procfs_netdev {
 
 /*
  * Parse PROCFS/net/dev into a heap array *out of *n interfaces, in file
- * order. Names are taken as written (they may hold any byte but ':',
- * whitespace and '/', and are not limited to IFNAMSIZ here). Free with
- * procfs_netdev_free.
+ * order. A name is everything before the line's first ':' after leading
+ * blanks, taken as written: the kernel forbids ':', whitespace and '/' in
+ * names, but this reader does not rely on it, nor on IFNAMSIZ. Each line
+ * must hold exactly 16 numbers. Free with procfs_netdev_free (NULL is fine).
  */
 int procfs_read_netdev(const char *procfs, struct procfs_netdev **out, size_t *n);
 void procfs_netdev_free(struct procfs_netdev *devs, size_t n);
@@ -103,7 +104,11 @@ struct procfs_disk {
 	uint64_t in_flight, io_ms, weighted_io_ms;
 };
 
-/* Parse PROCFS/diskstats (all lines, partitions included). */
+/*
+ * Parse PROCFS/diskstats (all lines, partitions included). A line holds 11
+ * numbers (before 4.18), 15 (discard fields) or 17 or more (flush fields,
+ * 5.5+); any other count is EINVAL.
+ */
 int procfs_read_diskstats(const char *procfs, struct procfs_disk **out, size_t *n);
 void procfs_disks_free(struct procfs_disk *disks, size_t n);
 
@@ -111,7 +116,7 @@ void procfs_disks_free(struct procfs_disk *disks, size_t n);
 struct procfs_mount {
 	char *mountpoint, *fstype, *source;	/* heap */
 	unsigned major, minor;
-	int readonly;		/* "ro" among the per-mount options */
+	int readonly;		/* "ro" among the filesystem's (super) options */
 };
 
 /* Parse PROCFS/self/mountinfo, in file (mount) order. */
@@ -128,7 +133,12 @@ struct procfs_psi {
 	struct procfs_psi_line some, full;	/* cpu has "full" only since 5.13 */
 };
 
-/* Parse PROCFS/pressure/RESOURCE ("cpu", "memory", "io"). Fails without "some". */
+/*
+ * Parse PROCFS/pressure/RESOURCE ("cpu", "memory", "io"). Fails without
+ * "some"; other unknown lines are ignored. A RESOURCE that is not a plain
+ * file name ("", "..", holding '/') is EINVAL. Kernels before 4.20, without
+ * CONFIG_PSI or booted with psi=0 have no pressure/: ENOENT.
+ */
 int procfs_read_psi(const char *procfs, const char *resource, struct procfs_psi *out);
 
 /* /proc/net/sockstat and sockstat6 (the latter may be missing: no IPv6). */
@@ -140,7 +150,11 @@ struct procfs_sockstat {
 	uint64_t tcp6_inuse, udp6_inuse;
 };
 
-/* Parse PROCFS/net/sockstat (required) and PROCFS/net/sockstat6 (optional). */
+/*
+ * Parse PROCFS/net/sockstat (required) and PROCFS/net/sockstat6 (optional:
+ * when it does not exist has_v6 is 0; when it exists but is malformed the
+ * whole read fails with EINVAL).
+ */
 int procfs_read_sockstat(const char *procfs, struct procfs_sockstat *out);
 
 /* PROCFS/sys/fs/file-nr: "allocated unused max". */
@@ -154,7 +168,10 @@ struct procfs_pidstat {
 	uint64_t starttime;		/* USER_HZ ticks after boot */
 };
 
-/* Parse PROCFS/PID/stat; the comm field may hold spaces and ')'. */
+/*
+ * Parse PROCFS/PID/stat; the comm field may hold spaces and ')' (the last
+ * ')' ends it). A PID that is not a plain file name is EINVAL.
+ */
 int procfs_read_pidstat(const char *procfs, const char *pid, struct procfs_pidstat *out);
 
 #endif

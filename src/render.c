@@ -1,5 +1,6 @@
 #include "render.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,44 +22,103 @@ struct render_tick {
 	size_t frame_len[RENDER_EV_COUNT];
 };
 
-static const char *const event_names[RENDER_EV_COUNT] = {
-	[RENDER_EV_SNAPSHOT] = "snapshot",
-	[RENDER_EV_HTML] = "html",
-};
+_Static_assert(RENDER_EV_CHART - RENDER_EV_CARD == HTML_CARDS, "one event per card");
+_Static_assert(RENDER_EV_COUNT - RENDER_EV_CHART == HTML_CHARTS, "one event per chart");
+_Static_assert(RENDER_EV_COUNT <= 32, "event masks are unsigned");
+
+/* The charts' history; see DESIGN in render.h. */
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
+static html_history_t *history;
 
 const char *
 render_event_name(enum render_event ev)
 {
-	return event_names[ev];
+	if (ev == RENDER_EV_SNAPSHOT)
+		return "snapshot";
+	if (ev == RENDER_EV_HTML)
+		return "html";
+	if (ev < RENDER_EV_CHART)
+		return html_card_name((enum html_card)(ev - RENDER_EV_CARD));
+	return html_chart_name((enum html_chart)(ev - RENDER_EV_CHART));
 }
 
 int
 render_event_lookup(const char *name, size_t len)
 {
-	for (int i = 0; i < RENDER_EV_COUNT; i++)
-		if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
+	for (int i = 0; i < RENDER_EV_COUNT; i++) {
+		const char *n = render_event_name((enum render_event)i);
+
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
 			return i;
+	}
 	return -1;
+}
+
+void
+render_configure(unsigned chart_window)
+{
+	html_history_t *h = html_history_new(chart_window), *old;
+
+	pthread_mutex_lock(&history_lock);
+	old = history;
+	history = h;
+	pthread_mutex_unlock(&history_lock);
+	html_history_free(old);
+}
+
+/* Frame data as event ev of t, without the trailing newlines of the fragments. */
+static void
+set_frame(render_tick_t *t, enum render_event ev, const struct strbuf *data)
+{
+	struct strbuf frame = STRBUF_INIT;
+	size_t len = data->len;
+
+	while (len > 0 && data->data[len - 1] == '\n')
+		len--;
+	strbuf_reserve(&frame, len + len / 8 + 64);
+	sse_frame(&frame, render_event_name(ev), t->seq, data->data != NULL ? data->data : "", len);
+	t->frame[ev] = strbuf_detach(&frame, &t->frame_len[ev]);
 }
 
 render_tick_t *
 render_tick_create(struct snapshot *s)
 {
 	render_tick_t *t = xcalloc(1, sizeof(*t));
-	struct strbuf body = STRBUF_INIT, frame = STRBUF_INIT;
+	struct strbuf cards[HTML_CARDS], charts[HTML_CHARTS], body = STRBUF_INIT;
+	struct strbuf json = STRBUF_INIT;
 
 	atomic_init(&t->refs, 1);
 	t->seq = s->seq;
 	t->snap = snapshot_ref(s);
 	t->json = snapjson_render(s, &t->json_len);
+	json.data = t->json;
+	json.len = t->json_len;
+	set_frame(t, RENDER_EV_SNAPSHOT, &json);
 
-	sse_frame(&frame, event_names[RENDER_EV_SNAPSHOT], t->seq, t->json, t->json_len);
-	t->frame[RENDER_EV_SNAPSHOT] = strbuf_detach(&frame, &t->frame_len[RENDER_EV_SNAPSHOT]);
+	/* Each card and chart once; the html event and the named events share them. */
+	for (int c = 0; c < HTML_CARDS; c++) {
+		cards[c] = (struct strbuf)STRBUF_INIT;
+		html_card(&cards[c], (enum html_card)c, s);
+		set_frame(t, (enum render_event)(RENDER_EV_CARD + c), &cards[c]);
+	}
+	pthread_mutex_lock(&history_lock);
+	if (history == NULL)
+		history = html_history_new(HTML_CHART_WINDOW_DEFAULT);
+	html_history_push(history, s);
+	for (int c = 0; c < HTML_CHARTS; c++) {
+		charts[c] = (struct strbuf)STRBUF_INIT;
+		html_chart(&charts[c], (enum html_chart)c, history);
+		set_frame(t, (enum render_event)(RENDER_EV_CHART + c), &charts[c]);
+	}
+	pthread_mutex_unlock(&history_lock);
 
-	html_render(&body, s);
-	sse_frame(&frame, event_names[RENDER_EV_HTML], t->seq, body.data, body.len);
-	t->frame[RENDER_EV_HTML] = strbuf_detach(&frame, &t->frame_len[RENDER_EV_HTML]);
+	html_render(&body, s, NULL, cards, charts);
+	set_frame(t, RENDER_EV_HTML, &body);
 	strbuf_free(&body);
+	for (int c = 0; c < HTML_CARDS; c++)
+		strbuf_free(&cards[c]);
+	for (int c = 0; c < HTML_CHARTS; c++)
+		strbuf_free(&charts[c]);
 	return t;
 }
 

@@ -8,6 +8,14 @@
  * Ticks are reference counted (atomic); the history and every stream's ring
  * hold references, and any thread may read a tick it holds a reference to
  * without a lock. Nothing here is rendered per viewer.
+ *
+ * The charts draw the last chart_window ticks. Their numbers live in one
+ * html_history_t owned by this module, written by render_tick_create()
+ * (in the daemon: the collector thread, once per tick) and replaced by
+ * render_configure() (main, before the collector starts). history_lock
+ * guards it, so tests and tools that render from several threads stay
+ * safe; in the daemon it is never contended. A tick's "html" event carries
+ * full charts, so a new viewer's first event already shows the whole window.
  */
 #ifndef SSE_RENDER_H
 #define SSE_RENDER_H
@@ -18,22 +26,38 @@
 #include "snapshot.h"
 #include "strbuf.h"
 
-/* The event types of a tick, in the order a stream sends them. */
+/*
+ * The event types of a tick, in the order a stream sends them. The card
+ * events follow enum html_card's order and the chart events enum
+ * html_chart's, so RENDER_EV_CARD + card and RENDER_EV_CHART + chart name
+ * them.
+ */
 enum render_event {
 	RENDER_EV_SNAPSHOT,	/* "snapshot": the JSON object on one line */
-	RENDER_EV_HTML,		/* "html": the dashboard's fragments for HTMX */
-	RENDER_EV_COUNT
+	RENDER_EV_HTML,		/* "html": every card and chart, hx-swap-oob fragments */
+	RENDER_EV_CARD,		/* "host", "cpu", ... "daemon": one card's inside */
+	RENDER_EV_CHART = RENDER_EV_CARD + 12,	/* "chart-cpu", ...: one chart's <svg> */
+	RENDER_EV_COUNT = RENDER_EV_CHART + 4
 };
 
 #define RENDER_EV_ALL ((1u << RENDER_EV_COUNT) - 1)
 
+/* What a stream gets without ?events=: what the bundled page and JSON clients use. */
+#define RENDER_EV_DEFAULT ((1u << RENDER_EV_SNAPSHOT) | (1u << RENDER_EV_HTML))
+
 typedef struct render_tick render_tick_t;
 
-/* The name of an event type ("snapshot", "html"). */
+/* The name of an event type ("snapshot", "html", "cpu", "chart-cpu"). */
 const char *render_event_name(enum render_event ev);
 
 /* The event type called name (len bytes), or -1. */
 int render_event_lookup(const char *name, size_t len);
+
+/*
+ * Draw charts over the last chart_window ticks (2 .. 3600) from now on,
+ * starting from an empty history. Without a call the window is 60.
+ */
+void render_configure(unsigned chart_window);
 
 /* Render s (which the tick keeps a reference to). Returns one reference. */
 render_tick_t *render_tick_create(struct snapshot *s);

@@ -24,7 +24,7 @@ const char *const snapshot_psi_names[PSI_RESOURCES] = {
 
 const char *const snapshot_endpoint_names[EP_COUNT] = {
 	[EP_EVENTS] = "/events", [EP_SNAPSHOT] = "/api/snapshot", [EP_METRICS] = "/metrics",
-	[EP_HEALTHZ] = "/healthz", [EP_PAGE] = "page", [EP_OTHER] = "other",
+	[EP_HEALTHZ] = "/healthz", [EP_PAGE] = "page",
 };
 
 const unsigned snapshot_status_codes[ST_COUNT] = {

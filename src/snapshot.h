@@ -108,9 +108,11 @@ struct snapshot_temp {
 
 /* The request endpoints the daemon counts, and the status codes it answers. */
 enum snapshot_endpoint {
-	EP_EVENTS, EP_SNAPSHOT, EP_METRICS, EP_HEALTHZ, EP_PAGE, EP_OTHER, EP_COUNT
+	EP_EVENTS, EP_SNAPSHOT, EP_METRICS, EP_HEALTHZ,
+	EP_PAGE,	/* everything else: "/" and the page's files, found or not */
+	EP_COUNT
 };
-extern const char *const snapshot_endpoint_names[EP_COUNT];	/* "/events", ..., "static", "other" */
+extern const char *const snapshot_endpoint_names[EP_COUNT];	/* "/events", ..., "page" */
 
 enum snapshot_status {
 	ST_200, ST_304, ST_400, ST_404, ST_405, ST_413, ST_500, ST_503, ST_OTHER, ST_COUNT
@@ -169,10 +171,13 @@ struct snapshot {
 	uint64_t mem_used_bytes;	/* total - available, as free(1) prints it */
 	uint64_t mem_buffers_bytes, mem_cached_bytes;	/* cached includes SReclaimable, as free(1) */
 	uint64_t mem_shared_bytes, mem_slab_bytes, mem_dirty_bytes;
+	/* meminfo's own Cached, SReclaimable and SwapCached, for node_exporter's names. */
+	uint64_t mem_page_cache_bytes, mem_sreclaimable_bytes, swap_cached_bytes;
 	uint64_t swap_total_bytes, swap_free_bytes, swap_used_bytes;
 
 	int has_vmstat;			/* /proc/vmstat: swap and paging traffic */
 	struct snapshot_counter swap_in_bytes, swap_out_bytes;	/* pswpin/pswpout x page size */
+	uint64_t vm_pswpin, vm_pswpout, vm_pgpgin, vm_pgpgout, vm_pgfault, vm_pgmajfault;	/* raw */
 
 	int has_load;
 	double load1, load5, load15;

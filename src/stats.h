@@ -1,28 +1,42 @@
 /*
- * stats: the daemon's own counters.
+ * stats: the daemon's own request counters.
  *
  * DESIGN
  * HTTP threads add to these counters when a request or a stream ends; the
  * collector thread reads them once per tick into the snapshot. Each counter
  * is an independent relaxed atomic: no reader needs two of them to agree
- * exactly. Nothing here is touched per event, so the per-stream hot path
- * shares no cache line with other streams through this module.
+ * exactly (a scrape may see a bucket one ahead of the count, which the next
+ * tick settles). Nothing here is touched per event: what streams send is
+ * counted per stream in broadcast, so the per-event path shares no cache
+ * line with other streams through this module.
  */
 #ifndef SSE_STATS_H
 #define SSE_STATS_H
 
 #include <stdint.h>
 
+#include "snapshot.h"
+
 struct stats_values {
+	uint64_t requests[EP_COUNT][ST_COUNT];	/* by endpoint and status, streams included */
 	uint64_t requests_total;		/* completed non-stream requests */
 	uint64_t request_duration_ns_total;	/* their summed durations */
+	uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];	/* NOT cumulative; last: above every bound */
 	uint64_t streams_total;			/* streams ever opened */
 	uint64_t streams_rejected_total;	/* refused for max_clients */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
 };
 
-/* A non-stream request finished after duration_ns. */
-void stats_request_done(uint64_t duration_ns);
+/* The status index of HTTP status code (ST_OTHER for one not in the table). */
+enum snapshot_status stats_status_index(unsigned code);
+
+/*
+ * A request to endpoint ep finished with HTTP status code. A stream
+ * (is_stream) is counted by endpoint and status only; other requests also
+ * add duration_ns to the duration histogram and the totals.
+ */
+void stats_request_done(enum snapshot_endpoint ep, unsigned status, int is_stream,
+    uint64_t duration_ns);
 /* A stream was opened. */
 void stats_stream_opened(void);
 /* A stream was refused because max_clients streams were open. */

@@ -86,9 +86,12 @@ start_tick(struct stream *s, render_tick_t *t)
 	advance_event(s);
 }
 
-/* Copy as much of the queued ticks as fits into buf; never blocks. */
+/*
+ * Copy as much of the queued ticks as fits into buf; never blocks. *events
+ * counts the events copied out whole.
+ */
 static size_t
-fill(struct stream *s, char *buf, size_t max)
+fill(struct stream *s, char *buf, size_t max, uint64_t *events)
 {
 	size_t n = 0;
 
@@ -111,8 +114,10 @@ fill(struct stream *s, char *buf, size_t max)
 		memcpy(buf + n, frame + s->cur_off, chunk);
 		n += chunk;
 		s->cur_off += chunk;
-		if (s->cur_off == len)
+		if (s->cur_off == len) {
 			advance_event(s);
+			(*events)++;
+		}
 	}
 	return n;
 }
@@ -121,6 +126,7 @@ static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *s = cls;
+	uint64_t events = 0;
 	size_t n;
 
 	(void)pos;
@@ -138,7 +144,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		struct timespec deadline;
 		render_tick_t *t;
 
-		if ((n = fill(s, buf, max)) > 0)
+		if ((n = fill(s, buf, max, &events)) > 0)
 			goto wrote;
 
 		deadline = s->last_write;
@@ -159,6 +165,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 	}
 wrote:
+	broadcast_sub_sent(s->sub, events, n);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 	return (ssize_t)n;
 }

@@ -23,7 +23,9 @@ int sysfs_read_cpufreq(const char *sysfs, unsigned cpu, double *hertz);
 /*
  * 1 when SYSFS/block/NAME exists (NAME is a whole disk, not a partition),
  * 0 when it does not, -1 when SYSFS/block itself cannot be read (then the
- * caller cannot tell disks from partitions).
+ * caller cannot tell disks from partitions). NAME is as /proc/diskstats
+ * prints it: a '/' in it ("cciss/c0d0") is looked up as sysfs's '!'.
+ * One faccessat() per call (about 4 us): cache the answer per name.
  */
 int sysfs_is_whole_disk(const char *sysfs, const char *name);
 
@@ -36,10 +38,13 @@ struct sysfs_temp {
 };
 
 /*
- * Every readable sensor: SYSFS/class/hwmon/hwmon*\/temp*_input first (in
- * name order), then SYSFS/class/thermal/thermal_zone*\/temp. Sensors whose
- * value cannot be read (a sleeping device answers EAGAIN or ENODATA) are
- * skipped. No sensors at all is success with *n = 0.
+ * Every readable sensor: SYSFS/class/hwmon/hwmon*\/temp*_input first
+ * (hwmonN by N, then tempK by K, numerically; hwmonN may be a symlink),
+ * then SYSFS/class/thermal/thermal_zone*\/temp (by N). Sensors whose value
+ * cannot be read or parsed (a sleeping device answers EAGAIN or ENODATA)
+ * are skipped. At most 256 sensors. No sensors, or no class/hwmon and
+ * class/thermal at all, is success with *n = 0 and *out = NULL; -1 only
+ * when such a directory exists but cannot be listed.
  */
 int sysfs_read_temps(const char *sysfs, struct sysfs_temp **out, size_t *n);
 void sysfs_temps_free(struct sysfs_temp *temps, size_t n);

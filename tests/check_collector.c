@@ -1,14 +1,25 @@
 /* The collector on fixture trees: rates from two readings, the first reading,
  * missing sources, CPUs that come and go, and the daemon's own counters. */
+#include <sys/statvfs.h>
+
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "collector.h"
+#include "prom.h"
+#include "snapjson.h"
+#include "strbuf.h"
 #include "snapshot.h"
 #include "stats.h"
 
 #define TREE(name) TEST_DATA "/" name "/proc"
+#define SYS(name) TEST_DATA "/" name "/sys"
+#define ROOTFS TEST_DATA "/rootfs"
 #define SEC 1000000000LL
 
 static double
@@ -212,19 +223,268 @@ START_TEST(daemon_counters_and_request_rate)
 
 	a = collector_sample(c, 0, 0);
 	for (int i = 0; i < 10; i++)
-		stats_request_done(2000000);	/* 2 ms each */
+		stats_request_done(EP_METRICS, 200, 0, 2000000);	/* 2 ms each */
+	stats_request_done(EP_EVENTS, 200, 1, 5 * SEC);	/* a stream that lasted 5 s */
+	stats_request_done(EP_PAGE, 404, 0, 100000);
+	stats_request_done(EP_HEALTHZ, 418, 0, 100000);
 	stats_stream_rejected();
 	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_uint_eq(b->daemon.requests[EP_METRICS][ST_200] - a->daemon.requests[EP_METRICS][ST_200], 10);
+	ck_assert_uint_eq(b->daemon.requests[EP_EVENTS][ST_200] - a->daemon.requests[EP_EVENTS][ST_200], 1);
+	ck_assert_uint_eq(b->daemon.requests[EP_PAGE][ST_404] - a->daemon.requests[EP_PAGE][ST_404], 1);
+	ck_assert_uint_eq(b->daemon.requests[EP_HEALTHZ][ST_OTHER] - a->daemon.requests[EP_HEALTHZ][ST_OTHER], 1);
+	/*
+	 * The histogram is cumulative and leaves the stream out: the two 0.1 ms
+	 * requests are in every bucket from le=0.0001, the ten 2 ms ones from
+	 * le=0.0025 (index 4) on, and the 5 s stream nowhere.
+	 */
+	ck_assert_uint_eq(b->daemon.duration_bucket[0] - a->daemon.duration_bucket[0], 2);
+	ck_assert_uint_eq(b->daemon.duration_bucket[3] - a->daemon.duration_bucket[3], 2);
+	ck_assert_uint_eq(b->daemon.duration_bucket[4] - a->daemon.duration_bucket[4], 12);
+	ck_assert_uint_eq(b->daemon.duration_bucket[SNAPSHOT_DURATION_BUCKETS] -
+	    a->daemon.duration_bucket[SNAPSHOT_DURATION_BUCKETS], 12);
+	ck_assert_double_eq_tol(b->daemon.duration_sum_seconds - a->daemon.duration_sum_seconds,
+	    0.0202, 1e-9);
 	ck_assert_uint_eq(b->daemon.streams_rejected_total - a->daemon.streams_rejected_total, 1);
-	ck_assert_uint_eq(b->daemon.requests_total - a->daemon.requests_total, 10);
-	ck_assert_double_eq_tol(b->daemon.requests_per_second, 5, 1e-9);
-	ck_assert_double_eq_tol(b->daemon.request_duration_mean_seconds, 0.002, 1e-12);
+	ck_assert_uint_eq(b->daemon.requests_total - a->daemon.requests_total, 12);
+	ck_assert_double_eq_tol(b->daemon.requests_per_second, 6, 1e-9);
+	ck_assert_double_eq_tol(b->daemon.request_duration_mean_seconds, 0.0202 / 12, 1e-12);
+	/* The daemon's own process, from the real /proc/self. */
+	ck_assert_uint_gt(b->daemon.rss_bytes, 1 << 20);
+	ck_assert_uint_ge(b->daemon.threads, 1);
+	ck_assert(b->daemon.collect_seconds > 0 && b->daemon.collect_seconds < 1);
 	d = collector_sample(c, 3 * SEC, 3 * SEC);
 	ck_assert_double_eq(d->daemon.requests_per_second, 0);
 	ck_assert(d->daemon.request_duration_mean_seconds < 0);	/* none: rendered as null */
 	snapshot_release(a);
 	snapshot_release(b);
 	snapshot_release(d);
+	collector_destroy(c);
+}
+END_TEST
+
+
+/* host2 -> host2-later, 1.5 s apart, with their /sys trees. */
+static void
+two_readings(struct snapshot **a, struct snapshot **b, int include_tmpfs)
+{
+	collector_t *c = collector_create(TREE("host2"), SYS("host2"), 1);
+
+	collector_set_filesystems(c, ROOTFS, include_tmpfs);
+	*a = collector_sample(c, 0, 10 * SEC);
+	collector_set_procfs(c, TREE("host2-later"));
+	collector_set_sysfs(c, SYS("host2-later"));
+	*b = collector_sample(c, SEC, 11 * SEC + SEC / 2);
+	collector_destroy(c);
+}
+
+static const struct snapshot_net *
+net_named(const struct snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->nnets; i++)
+		if (strcmp(s->nets[i].name, name) == 0)
+			return &s->nets[i];
+	return NULL;
+}
+
+START_TEST(interfaces_wrap_vanish_and_appear)
+{
+	struct snapshot *a, *b;
+	const struct snapshot_net *eth0, *lo, *wg0;
+
+	two_readings(&a, &b, 0);
+	ck_assert(a->has_net && b->has_net);
+	/* The first reading has counters and no rates. */
+	ck_assert_uint_eq(a->nnets, 3);
+	ck_assert(a->nets[0].c[NET_RX_BYTES].per_second < 0);
+	/* eth1 is gone, wg0 appeared; sorted by name. */
+	ck_assert_uint_eq(b->nnets, 3);
+	ck_assert_str_eq(b->nets[0].name, "eth0");
+	ck_assert_str_eq(b->nets[1].name, "lo");
+	ck_assert_str_eq(b->nets[2].name, "wg0");
+	ck_assert_ptr_null(net_named(b, "eth1"));
+	eth0 = net_named(b, "eth0");
+	lo = net_named(b, "lo");
+	wg0 = net_named(b, "wg0");
+	/* 4294967000 -> 704: a 32-bit counter that wrapped after 1000 bytes. */
+	ck_assert_uint_eq(eth0->c[NET_RX_BYTES].total, 704);
+	ck_assert_double_eq_tol(eth0->c[NET_RX_BYTES].per_second, 1000 / 1.5, 1e-9);
+	ck_assert_double_eq_tol(eth0->c[NET_RX_PACKETS].per_second, 1000, 1e-9);
+	ck_assert_double_eq_tol(eth0->c[NET_RX_ERRORS].per_second, 2, 1e-9);
+	ck_assert_double_eq_tol(eth0->c[NET_RX_DROPPED].per_second, 4, 1e-9);
+	ck_assert_double_eq_tol(eth0->c[NET_TX_BYTES].per_second, 20000, 1e-9);
+	ck_assert_double_eq_tol(eth0->c[NET_TX_DROPPED].per_second, 2, 1e-9);
+	ck_assert_double_eq_tol(lo->c[NET_RX_BYTES].per_second, 10000, 1e-9);
+	ck_assert_double_eq_tol(lo->c[NET_TX_PACKETS].per_second, 100, 1e-9);
+	/* New since the last tick: counters, but no rate to make up. */
+	ck_assert_uint_eq(wg0->c[NET_TX_BYTES].total, 3000);
+	for (int k = 0; k < NET_COUNTERS; k++)
+		ck_assert(wg0->c[k].per_second < 0);
+	snapshot_release(a);
+	snapshot_release(b);
+}
+END_TEST
+
+START_TEST(whole_disks_resets_and_new_disks)
+{
+	struct snapshot *a, *b;
+	const struct snapshot_disk *sda, *nvme, *sdb;
+
+	two_readings(&a, &b, 0);
+	/* Not partitions (sda1, sda2: not in /sys/block), not idle loop0/ram0. */
+	ck_assert_uint_eq(a->ndisks, 2);
+	ck_assert_uint_eq(b->ndisks, 3);
+	sda = &b->disks[0];
+	nvme = &b->disks[1];
+	sdb = &b->disks[2];
+	ck_assert_str_eq(sda->name, "sda");
+	ck_assert_str_eq(nvme->name, "nvme0n1");
+	ck_assert_str_eq(sdb->name, "sdb");
+	ck_assert_double_eq_tol(sda->c[DISK_READS].per_second, 100, 1e-9);
+	ck_assert_double_eq_tol(sda->c[DISK_WRITES].per_second, 200, 1e-9);
+	ck_assert_uint_eq(sda->c[DISK_READ_BYTES].total, 2403000ull * 512);
+	ck_assert_double_eq_tol(sda->c[DISK_READ_BYTES].per_second, 3000 * 512 / 1.5, 1e-6);
+	ck_assert_double_eq_tol(sda->c[DISK_WRITTEN_BYTES].per_second, 6000 * 512 / 1.5, 1e-6);
+	/* 750 ms of I/O in flight during 1.5 s. */
+	ck_assert_double_eq_tol(sda->busy_percent, 50, 1e-9);
+	ck_assert_double_eq_tol(sda->c[DISK_IO_SECONDS].per_second, 0.5, 1e-9);
+	/* nvme0n1's counters went down: a reset has no rate. */
+	ck_assert(nvme->c[DISK_READS].per_second < 0);
+	ck_assert(nvme->busy_percent < 0);
+	ck_assert_uint_eq(nvme->c[DISK_READS].total, 100);
+	ck_assert(sdb->c[DISK_READ_BYTES].per_second < 0);
+	snapshot_release(a);
+	snapshot_release(b);
+}
+END_TEST
+
+START_TEST(filesystems_as_df_lists_them)
+{
+	struct snapshot *a, *b, *t;
+	struct statvfs v;
+	const char *const want[] = { "/", "/boot", "/home", "/mnt/usb" };
+
+	ck_assert_int_eq(statvfs(ROOTFS, &v), 0);
+	two_readings(&a, &b, 0);
+	/* Not proc, sysfs, devtmpfs, cgroup2, nor tmpfs (/run) unless asked. */
+	ck_assert_uint_eq(a->nfilesystems, 3);
+	ck_assert_uint_eq(b->nfilesystems, 4);	/* /mnt/usb was mounted since */
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(b->filesystems[i].mountpoint, want[i]);
+	ck_assert_str_eq(b->filesystems[0].device, "/dev/sda1");
+	ck_assert_str_eq(b->filesystems[0].fstype, "ext4");
+	ck_assert_str_eq(b->filesystems[3].fstype, "exfat");
+	ck_assert_int_eq(b->filesystems[0].readonly, 0);
+	ck_assert_int_eq(b->filesystems[2].readonly, 1);	/* /home is mounted ro */
+	/* Sizes come from statvfs() below rootfs, as df computes them. */
+	ck_assert_uint_eq(b->filesystems[1].size_bytes, (uint64_t)v.f_blocks * v.f_frsize);
+	ck_assert_uint_eq(b->filesystems[1].files, v.f_files);
+	ck_assert_uint_eq(b->filesystems[1].used_bytes + b->filesystems[1].free_bytes,
+	    b->filesystems[1].size_bytes);
+	ck_assert_uint_le(b->filesystems[1].available_bytes, b->filesystems[1].free_bytes);
+	snapshot_release(a);
+	snapshot_release(b);
+
+	two_readings(&a, &t, 1);
+	ck_assert_uint_eq(t->nfilesystems, 5);
+	ck_assert_str_eq(t->filesystems[1].mountpoint, "/run");
+	ck_assert_str_eq(t->filesystems[1].fstype, "tmpfs");
+	snapshot_release(a);
+	snapshot_release(t);
+}
+END_TEST
+
+START_TEST(pressure_temperatures_and_the_rest)
+{
+	struct snapshot *a, *b;
+	long page = sysconf(_SC_PAGESIZE);
+
+	two_readings(&a, &b, 0);
+	ck_assert(b->psi[PSI_CPU].present);
+	ck_assert(b->psi[PSI_CPU].some.present);
+	ck_assert(b->psi[PSI_CPU].full.present);	/* all zeros since 5.13: still a line */
+	ck_assert_double_eq(b->psi[PSI_CPU].full.total_seconds, 0);
+	ck_assert_double_eq_tol(b->psi[PSI_CPU].some.avg10, 2.10, 1e-9);
+	ck_assert_double_eq_tol(b->psi[PSI_CPU].some.total_seconds, 123.606789, 1e-9);
+	ck_assert_double_eq_tol(b->psi[PSI_IO].full.avg60, 1.60, 1e-9);
+	ck_assert_double_eq_tol(b->psi[PSI_MEMORY].full.total_seconds, 2.0075, 1e-9);
+
+	/* hwmon in order, then the thermal zone; millidegrees to degrees. */
+	ck_assert_uint_eq(b->ntemps, 4);
+	ck_assert_str_eq(b->temps[0].chip, "coretemp");
+	ck_assert_str_eq(b->temps[0].label, "Package id 0");
+	ck_assert_double_eq_tol(b->temps[0].celsius, 47, 1e-9);
+	ck_assert_str_eq(b->temps[1].sensor, "temp2");
+	ck_assert_str_eq(b->temps[2].chip, "nvme");
+	ck_assert_ptr_null(b->temps[2].label);
+	ck_assert_double_eq_tol(b->temps[2].celsius, 39.85, 1e-9);
+	ck_assert_str_eq(b->temps[3].sensor, "thermal_zone0");
+	ck_assert_double_eq_tol(b->temps[3].celsius, 48, 1e-9);
+
+	ck_assert_double_eq(b->cores[0].frequency_hertz, 3.1e9);
+	ck_assert_double_eq(b->cores[1].frequency_hertz, 1.2e9);
+	ck_assert(b->cpu_total.frequency_hertz < 0);
+
+	/* /proc/stat's counters over 1.5 s. */
+	ck_assert_double_eq_tol(b->context_switches.per_second, 2000 / 1.5, 1e-9);
+	ck_assert_double_eq_tol(b->interrupts.per_second, 1000 / 1.5, 1e-9);
+	ck_assert_double_eq_tol(b->forks.per_second, 5 / 1.5, 1e-9);
+	ck_assert_uint_eq(b->procs_blocked, 0);
+	ck_assert(a->forks.per_second < 0);	/* first reading: no rate */
+
+	/* vmstat: 150 pages in, 300 out, over 1.5 s. */
+	ck_assert(b->has_vmstat);
+	ck_assert_double_eq_tol(b->swap_in_bytes.per_second, 100.0 * page, 1e-6);
+	ck_assert_double_eq_tol(b->swap_out_bytes.per_second, 200.0 * page, 1e-6);
+	ck_assert_uint_eq(b->swap_in_bytes.total, 3150ull * (uint64_t)page);
+	ck_assert(b->has_file_nr && b->has_sockstat);
+	snapshot_release(a);
+	snapshot_release(b);
+}
+END_TEST
+
+/* A kernel without PSI, sockstat6 or hwmon: those groups are absent, the rest is there. */
+START_TEST(old_kernel_leaves_groups_out)
+{
+	collector_t *c = collector_create(TREE("oldkernel"), SYS("oldkernel"), 1);
+	struct snapshot *s = collector_sample(c, 0, 0);
+
+	for (int r = 0; r < PSI_RESOURCES; r++)
+		ck_assert(!s->psi[r].present);
+	ck_assert_uint_eq(s->ntemps, 0);
+	ck_assert(s->has_cpu);
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
+/* Hostile names from the kernel reach JSON and Prometheus intact and escaped. */
+START_TEST(hostile_names_round_trip)
+{
+	collector_t *c = collector_create(TREE("escape"), SYS("escape"), 1);
+	struct snapshot *s = collector_sample(c, 0, 0);
+	struct strbuf sb = STRBUF_INIT;
+	size_t len;
+	char *text = snapjson_render(s, &len);
+	json_t *o = json_loads(text, 0, NULL), *ifs;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(o);
+	ifs = json_object_get(json_object_get(o, "network"), "interfaces");
+	for (size_t i = 0; i < json_array_size(ifs); i++)
+		found += strcmp(json_string_value(json_object_get(json_array_get(ifs, i), "name")),
+		    "<script>alert(1)</script>") == 0;
+	ck_assert_int_eq(found, 1);
+	prom_render(&sb, s);
+	ck_assert_ptr_nonnull(strstr(sb.data,
+	    "node_network_receive_bytes_total{device=\"a\\\"b&c'd\"} 100\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data,
+	    "node_network_receive_bytes_total{device=\"<script>alert(1)</script>\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "chip=\"<b>\\\"chip\\\"&amp;\""));
+	strbuf_free(&sb);
+	json_decref(o);
+	free(text);
+	snapshot_release(s);
 	collector_destroy(c);
 }
 END_TEST
@@ -246,6 +506,12 @@ main(void)
 	tcase_add_test(tc, available_above_total);
 	tcase_add_test(tc, old_kernel_without_memavailable);
 	tcase_add_test(tc, daemon_counters_and_request_rate);
+	tcase_add_test(tc, interfaces_wrap_vanish_and_appear);
+	tcase_add_test(tc, whole_disks_resets_and_new_disks);
+	tcase_add_test(tc, filesystems_as_df_lists_them);
+	tcase_add_test(tc, pressure_temperatures_and_the_rest);
+	tcase_add_test(tc, old_kernel_leaves_groups_out);
+	tcase_add_test(tc, hostile_names_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -105,6 +105,9 @@ field_text(const struct config *c, const struct config_key *k, char *buf,
 	case CONFIG_PATH:
 		snprintf(buf, len, "%s", field);
 		break;
+	case CONFIG_BOOL:
+		snprintf(buf, len, "%s", *(const int *)(const void *)field ? "yes" : "no");
+		break;
 	}
 }
 
@@ -141,9 +144,9 @@ assert_config_eq(const struct config *a, const struct config *b)
 START_TEST(key_table)
 {
 	static const char *const names[] = {
-		"listen", "interval", "heartbeat", "history", "max_clients",
+		"listen", "interval", "heartbeat", "history", "chart_window", "max_clients",
 		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory", "timeout",
-		"procfs", "sysfs", "webroot",
+		"procfs", "sysfs", "webroot", "rootfs", "include_tmpfs",
 	};
 	static const char *const reloadable[] = {
 		"interval", "heartbeat", "client_buffer",
@@ -188,6 +191,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(c.procfs, "/proc");
 	ck_assert_str_eq(c.sysfs, "/sys");
 	ck_assert_str_eq(c.webroot, PKGDATADIR "/www");
+	ck_assert_str_eq(c.rootfs, "/");
+	ck_assert_int_eq(c.include_tmpfs, 0);
 }
 END_TEST
 
@@ -214,6 +219,8 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_str_eq(c.procfs, "/srv/proc");
 	ck_assert_str_eq(c.sysfs, "/srv/sys#not-a-comment");
 	ck_assert_str_eq(c.webroot, "/srv/www");
+	ck_assert_str_eq(c.rootfs, "/host");
+	ck_assert_int_eq(c.include_tmpfs, 1);
 }
 END_TEST
 
@@ -242,6 +249,11 @@ static const struct {
 	{ "webroot = /srv/a#b\n", "webroot", "/srv/a#b" },
 	{ "webroot = /srv/www\t# comment\n", "webroot", "/srv/www" },
 	{ "webroot = /srv/www ; comment\n", "webroot", "/srv/www" },
+	{ "include_tmpfs = yes\n", "include_tmpfs", "yes" },
+	{ "include_tmpfs = ON\n", "include_tmpfs", "yes" },
+	{ "include_tmpfs = 1\n", "include_tmpfs", "yes" },
+	{ "include_tmpfs = false\n", "include_tmpfs", "no" },
+	{ "include_tmpfs = Off\n", "include_tmpfs", "no" },
 	{ "  heartbeat = 9\n", "heartbeat", "9" },
 	{ "heartbeat = 9\r\n", "heartbeat", "9" },
 	{ "heartbeat = 9", "heartbeat", "9" },	/* no final newline */
@@ -343,6 +355,10 @@ static const struct {
 	{ "procfs = proc\n", "F:1: procfs: expected an absolute path, got 'proc'\n" },
 	{ "webroot = ./www\n", "F:1: webroot: expected an absolute path, got './www'\n" },
 	{ "sysfs = ~/sys\n", "F:1: sysfs: expected an absolute path, got '~/sys'\n" },
+	/* booleans */
+	{ "include_tmpfs = maybe\n", "F:1: include_tmpfs: expected yes or no, got 'maybe'\n" },
+	{ "include_tmpfs = 2\n", "F:1: include_tmpfs: expected yes or no, got '2'\n" },
+	{ "include_tmpfs = yess\n", "F:1: include_tmpfs: expected yes or no, got 'yess'\n" },
 	/* timeout must exceed twice heartbeat: the line of whichever came last */
 	{ "heartbeat = 30\n", "F:1: timeout (60) must be greater than twice heartbeat (30)\n" },
 	{ "timeout = 2\n", "F:1: timeout (2) must be greater than twice heartbeat (15)\n" },

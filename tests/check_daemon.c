@@ -1359,6 +1359,78 @@ START_TEST(other_endpoints)
 }
 END_TEST
 
+/* The total of daemon.requests[] for endpoint and status in a snapshot. */
+static long long
+requests_of(json_t *daemon, const char *endpoint, int status)
+{
+	json_t *a = json_object_get(daemon, "requests"), *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "endpoint")), endpoint) == 0 &&
+		    json_integer_value(json_object_get(e, "status")) == status)
+			return json_integer_value(json_object_get(e, "total"));
+	return 0;
+}
+
+/*
+ * The daemon counts itself: streams, events and bytes sent, requests by
+ * endpoint and status, a duration histogram, its own process figures.
+ */
+START_TEST(self_metrics)
+{
+	CURLM *m = curl_multi_init();
+	struct stream s;
+	struct reply r;
+	json_t *root = NULL, *d = NULL;
+	double t0;
+	int done = 0;
+
+	daemon_start(&defaults);
+	stream_open(m, &s, "/events?events=snapshot", NULL);
+	if (!pump(m, 5.0, cond_three_ticks, &s) || s.done)
+		fail_with_log("no three ticks within 5 s");
+	stream_close(m, &s);
+	for (int i = 0; i < 3; i++) {
+		http_do("GET", "/api/snapshot", NULL, 5000, &r);
+		reply_free(&r);
+	}
+	http_do("GET", "/nope", NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 404);
+	reply_free(&r);
+
+	/* The closed stream counts once its thread sees the peer gone (next tick). */
+	for (t0 = now_mono(); !done && now_mono() - t0 < 5; usleep(100000)) {
+		json_decref(root);
+		http_do("GET", "/api/snapshot", NULL, 5000, &r);
+		root = json_loadb(dbuf_str(&r.body), r.body.len, 0, NULL);
+		reply_free(&r);
+		ck_assert_ptr_nonnull(root);
+		d = json_object_get(root, "daemon");
+		done = requests_of(d, "/events", 200) >= 1 && requests_of(d, "page", 404) >= 1 &&
+		    requests_of(d, "/api/snapshot", 200) >= 3;
+	}
+	ck_assert_msg(done, "daemon.requests never counted the stream, the 404 and the snapshots");
+	ck_assert_int_ge(json_integer_value(json_object_get(d, "streams_total")), 1);
+	ck_assert_int_ge(json_integer_value(json_object_get(d, "events_sent_total")), 3);
+	/* Three snapshot events are well over 300 bytes, with the retry: line. */
+	ck_assert_int_ge(json_integer_value(json_object_get(d, "bytes_sent_total")), 300);
+	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(d,
+	    "request_duration_seconds"), "count")), 4);
+	ck_assert_int_gt(json_integer_value(json_object_get(d, "resident_memory_bytes")), 1 << 20);
+	ck_assert_int_ge(json_integer_value(json_object_get(d, "threads")), 2);
+	ck_assert(json_real_value(json_object_get(d, "collect_seconds")) > 0);
+	json_decref(root);
+
+	http_do("GET", "/metrics", NULL, 5000, &r);
+	ck_assert_ptr_nonnull(strstr(dbuf_str(&r.body),
+	    "sse_metricsd_http_requests_total{code=\"404\",endpoint=\"page\"} "));
+	ck_assert_ptr_nonnull(strstr(dbuf_str(&r.body), "\nsse_metricsd_events_sent_total "));
+	reply_free(&r);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
 /* SIGTERM the daemon; it must exit with status 0 within seconds. */
 static void
 daemon_stop_ok(double seconds)
@@ -1804,6 +1876,7 @@ daemon_suite(void)
 	tcase_add_test(tc, event_selection);
 	tcase_add_test(tc, replay);
 	tcase_add_test(tc, other_endpoints);
+	tcase_add_test(tc, self_metrics);
 	tcase_add_test(tc, fifo_in_webroot);
 	tcase_add_test(tc, heartbeat);
 	tcase_add_test(tc, max_clients);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "prom.h"
 #include "render.h"
 #include "snapjson.h"
@@ -146,13 +147,13 @@ START_TEST(html_escapes_hostile_names)
 	ck_assert_ptr_null(strstr(f, "<script>"));
 	ck_assert_ptr_nonnull(strstr(f, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;"));
 	ck_assert_ptr_nonnull(strstr(f, "1d 2h 3m"));
-	ck_assert_ptr_nonnull(strstr(f, "2.0 GiB / 8.0 GiB"));
-	ck_assert_ptr_nonnull(strstr(f, ">3 viewers<"));
+	ck_assert_ptr_nonnull(strstr(f, "2.00&nbsp;GiB<small> of 8.00&nbsp;GiB"));
+	ck_assert_ptr_nonnull(strstr(f, ">3</span><small> viewers<"));
 	render_tick_unref(t);
 	s->daemon.streams_open = 1;
 	t = render_tick_create(s);
 	f = render_tick_frame(t, RENDER_EV_HTML, &len);
-	ck_assert_ptr_nonnull(strstr(f, ">1 viewer<"));
+	ck_assert_ptr_nonnull(strstr(f, ">1</span><small> viewer<"));
 	render_tick_unref(t);
 	snapshot_release(s);
 }
@@ -166,6 +167,19 @@ START_TEST(event_names)
 	ck_assert_int_eq(render_event_lookup("snapshot,html", 4), -1);	/* "snap" */
 	ck_assert_int_eq(render_event_lookup("", 0), -1);
 	ck_assert_str_eq(render_event_name(RENDER_EV_HTML), "html");
+	/* Every type's name looks itself up; cards and charts follow html's enums. */
+	for (int i = 0; i < RENDER_EV_COUNT; i++) {
+		const char *n = render_event_name((enum render_event)i);
+
+		ck_assert_int_eq(render_event_lookup(n, strlen(n)), i);
+	}
+	ck_assert_int_eq(render_event_lookup("cpu", 3), RENDER_EV_CARD + HTML_CPU);
+	ck_assert_int_eq(render_event_lookup("filesystems", 11), RENDER_EV_CARD + HTML_FILESYSTEMS);
+	ck_assert_int_eq(render_event_lookup("chart-disk", 10), RENDER_EV_CHART + HTML_CHART_DISK);
+	ck_assert_str_eq(render_event_name(RENDER_EV_CARD + HTML_DAEMON), "daemon");
+	ck_assert_str_eq(render_event_name(RENDER_EV_COUNT - 1), "chart-disk");
+	/* A stream without ?events= gets what the bundled page and JSON clients use. */
+	ck_assert_uint_eq(RENDER_EV_DEFAULT, (1u << RENDER_EV_SNAPSHOT) | (1u << RENDER_EV_HTML));
 }
 END_TEST
 
@@ -197,7 +211,7 @@ START_TEST(prometheus_text)
 	ck_assert_ptr_nonnull(strstr(sb.data, "node_load1 0.52\n"));
 	ck_assert_ptr_nonnull(strstr(sb.data, "nodename=\"a\\\"b\\\\c\\nd\""));
 	ck_assert_ptr_nonnull(strstr(sb.data, "sse_metricsd_snapshot_seq 1763769600123\n"));
-	ck_assert_ptr_nonnull(strstr(sb.data, "# TYPE sse_metricsd_requests_total counter\n"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "# TYPE sse_metricsd_http_requests_total counter\n"));
 
 	copy = strdup(sb.data);
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -212,8 +226,8 @@ START_TEST(prometheus_text)
 		if (line[0] == '#')
 			continue;
 		sscanf(line, "%95[^{ ]", name);
-		for (int i = 0; i < ntyped; i++)
-			found |= strcmp(typed[i], name) == 0;
+		for (int i = 0; i < ntyped; i++)	/* a histogram's _bucket, _sum, _count */
+			found |= strncmp(typed[i], name, strlen(typed[i])) == 0;
 		ck_assert_msg(found, "sample %s has no TYPE line before it", name);
 		samples++;
 	}
