@@ -24,7 +24,15 @@ static broadcast_sub_t **subs;
 static size_t nsubs, subs_cap;
 static unsigned max_subs;
 static uint64_t closed_events_sent, closed_bytes_sent;	/* by streams gone */
-static render_tick_t **history;	/* circular; the newest is at history_head - 1 */
+/*
+ * Circular; the newest is at history_head - 1. Only the newest is a whole
+ * tick: older ones are slim copies holding just their snapshot event, since
+ * the other event types each carry a whole state (cards, charts) that a
+ * newer tick replaces. That keeps the history at ~6 KB a tick instead of
+ * ~80 KB: an idle daemon with 300 ticks of history stays small.
+ */
+static render_tick_t **history;
+static render_tick_t *newest_slim;	/* the slim copy of the newest, for the next publish */
 static size_t history_cap, history_len, history_head;
 
 static atomic_bool stopping;
@@ -51,6 +59,8 @@ broadcast_finalise(void)
 		log_warnx("broadcast: %zu streams still registered at exit", nsubs);
 	for (size_t i = 0; i < history_cap; i++)
 		render_tick_unref(history[i]);
+	render_tick_unref(newest_slim);
+	newest_slim = NULL;
 	free(history);
 	history = NULL;
 	history_cap = history_len = history_head = 0;
@@ -77,11 +87,22 @@ wake_all(void)
 void
 broadcast_publish(render_tick_t *t)
 {
+	render_tick_t *slim = render_tick_slim(t), *whole = NULL, *evicted;
 	uint64_t dropped = 0;
 
 	pthread_mutex_lock(&registry_lock);
+	/* The newest so far becomes slim; the rings keep the whole one they got. */
+	if (history_len > 0) {
+		size_t newest = (history_head + history_cap - 1) % history_cap;
+
+		whole = history[newest];
+		history[newest] = newest_slim;
+	} else {
+		render_tick_unref(newest_slim);
+	}
+	newest_slim = slim;
 	/* The history takes the caller's reference. */
-	render_tick_unref(history[history_head]);	/* the oldest, when full */
+	evicted = history[history_head];	/* the oldest, when full */
 	history[history_head] = t;
 	history_head = (history_head + 1) % history_cap;
 	if (history_len < history_cap)
@@ -97,6 +118,8 @@ broadcast_publish(render_tick_t *t)
 	}
 	pthread_mutex_unlock(&registry_lock);
 
+	render_tick_unref(whole);
+	render_tick_unref(evicted);
 	if (dropped)
 		stats_events_dropped(dropped);
 	wake_all();

@@ -123,6 +123,20 @@ render_tick_create(struct snapshot *s)
 }
 
 render_tick_t *
+render_tick_slim(const render_tick_t *t)
+{
+	render_tick_t *s = xcalloc(1, sizeof(*s));
+	size_t len = t->frame_len[RENDER_EV_SNAPSHOT];
+
+	atomic_init(&s->refs, 1);
+	s->seq = t->seq;
+	s->frame[RENDER_EV_SNAPSHOT] = xmalloc(len);
+	memcpy(s->frame[RENDER_EV_SNAPSHOT], t->frame[RENDER_EV_SNAPSHOT], len);
+	s->frame_len[RENDER_EV_SNAPSHOT] = len;
+	return s;
+}
+
+render_tick_t *
 render_tick_ref(render_tick_t *t)
 {
 	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);

@@ -71,13 +71,20 @@ void render_tick_unref(render_tick_t *t);
 /* The snapshot's seq: the id of every event of the tick. */
 uint64_t render_tick_seq(const render_tick_t *t);
 
-/* The snapshot behind the tick. */
+/*
+ * A slim copy of t for the replay history: its seq and its snapshot event
+ * only (no JSON body, no snapshot, no other event). Returns one reference.
+ */
+render_tick_t *render_tick_slim(const render_tick_t *t);
+
+/* The snapshot behind the tick (NULL for a slim one). */
 const struct snapshot *render_tick_snapshot(const render_tick_t *t);
 
 /* The snapshot as one line of JSON, without framing (for /api/snapshot). */
 const char *render_tick_json(const render_tick_t *t, size_t *len);
 
-/* The framed SSE bytes of one event type, ready to write. */
+/* The framed SSE bytes of one event type, ready to write; NULL (*len 0) when
+ * the tick lacks that type (a slim tick has only the snapshot event). */
 const char *render_tick_frame(const render_tick_t *t, enum render_event ev, size_t *len);
 
 /*

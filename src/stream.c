@@ -70,9 +70,13 @@ add_close(struct MHD_Response *r)
 static void
 advance_event(struct stream *s)
 {
+	size_t len;
+
 	s->cur_off = 0;
+	/* Wanted, and in this tick (a replayed older tick has its snapshot only). */
 	while (++s->cur_ev < RENDER_EV_COUNT)
-		if (s->mask & (1u << s->cur_ev))
+		if ((s->mask & (1u << s->cur_ev)) &&
+		    render_tick_frame(s->cur, (enum render_event)s->cur_ev, &len) != NULL)
 			return;
 	render_tick_unref(s->cur);
 	s->cur = NULL;

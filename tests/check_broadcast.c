@@ -120,6 +120,52 @@ START_TEST(last_event_id_replay)
 }
 END_TEST
 
+/*
+ * The history keeps the newest tick whole and older ones slim (snapshot
+ * event only): a replay gets every snapshot, and the html of the newest.
+ */
+START_TEST(history_keeps_older_ticks_slim)
+{
+	broadcast_sub_t *sub, *live;
+	render_tick_t *t;
+	size_t len;
+	int reset;
+
+	live = broadcast_subscribe(8, 0, 0, &reset);
+	for (uint64_t seq = 11; seq <= 13; seq++)
+		publish_seq(seq);
+	sub = broadcast_subscribe(8, 1, 10, &reset);
+	ck_assert_int_eq(reset, 0);
+	for (uint64_t seq = 11; seq <= 13; seq++) {
+		t = broadcast_try_next(sub);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_uint_eq(render_tick_seq(t), seq);
+		ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_SNAPSHOT, &len));
+		ck_assert_uint_gt(len, 0);
+		if (seq < 13) {
+			ck_assert_ptr_null(render_tick_frame(t, RENDER_EV_HTML, &len));
+			ck_assert_uint_eq(len, 0);
+		} else {
+			ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_HTML, &len));
+		}
+		render_tick_unref(t);
+	}
+	/* A stream that was there got every tick whole, live. */
+	for (uint64_t seq = 11; seq <= 13; seq++) {
+		t = broadcast_try_next(live);
+		ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_HTML, &len));
+		render_tick_unref(t);
+	}
+	/* And /api/snapshot's source, the latest, is whole. */
+	t = broadcast_latest();
+	ck_assert_ptr_nonnull(render_tick_json(t, &len));
+	ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_HTML, &len));
+	render_tick_unref(t);
+	broadcast_unsubscribe(sub);
+	broadcast_unsubscribe(live);
+}
+END_TEST
+
 START_TEST(max_subscribers)
 {
 	broadcast_sub_t *subs[4];
@@ -289,6 +335,7 @@ main(void)
 	tcase_add_test(tc, new_stream_gets_latest_at_once);
 	tcase_add_loop_test(tc, last_event_id_replay, 0,
 	    sizeof(replay_cases) / sizeof(replay_cases[0]));
+	tcase_add_test(tc, history_keeps_older_ticks_slim);
 	tcase_add_test(tc, max_subscribers);
 	tcase_add_test(tc, slow_stream_drops_oldest_others_unaffected);
 	tcase_add_test(tc, next_times_out_then_stops);
