@@ -2,13 +2,15 @@
  * tickcost: what one collector tick costs in CPU on this machine.
  *
  * Reads the live /proc and /sys (the daemon's defaults) as the collector
- * thread does, TICKS times in a row, and times each tick's collection
+ * thread does, TICKS times, PAUSE_MS apart (0: back to back, with warm
+ * caches; the daemon's 1000 leaves them cold, which costs more), and times
+ * each tick's collection
  * (collector_sample) and rendering (render_tick_create: JSON, HTML, SSE
  * framing) with the thread's CPU clock. Prints the median, the 90th
  * percentile and the maximum of each. A benchmark, not a test: it asserts
  * nothing; the figure to compare with the 1 ms budget is the median total.
  *
- * usage: tickcost [TICKS] [PROCFS SYSFS]
+ * usage: tickcost [TICKS [PAUSE_MS [PROCFS SYSFS]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +49,15 @@ int
 main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1000;
-	const char *procfs = argc > 3 ? argv[2] : "/proc", *sysfs = argc > 3 ? argv[3] : "/sys";
+	int pause_ms = argc > 2 ? atoi(argv[2]) : 0;
+	const char *procfs = argc > 4 ? argv[3] : "/proc", *sysfs = argc > 4 ? argv[4] : "/sys";
+	struct timespec pause = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000 };
 	int64_t *collect, *render, *total;
 	collector_t *c;
 	size_t json_len = 0, html_len = 0;
 
 	if (n < 10) {
-		fprintf(stderr, "usage: tickcost [TICKS >= 10] [PROCFS SYSFS]\n");
+		fprintf(stderr, "usage: tickcost [TICKS >= 10 [PAUSE_MS [PROCFS SYSFS]]]\n");
 		return 2;
 	}
 	collect = calloc((size_t)n, sizeof(*collect));
@@ -63,11 +67,14 @@ main(int argc, char **argv)
 		return 1;
 	c = collector_create(procfs, sysfs, 1);
 	for (int i = -10; i < n; i++) {	/* 10 warm-up ticks */
-		int64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID), t1, t2;
-		struct snapshot *s = collector_sample(c, now_ns(CLOCK_REALTIME),
-		    now_ns(CLOCK_MONOTONIC));
+		int64_t t0, t1, t2;
+		struct snapshot *s;
 		render_tick_t *t;
 
+		if (pause_ms > 0)
+			nanosleep(&pause, NULL);
+		t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		s = collector_sample(c, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC));
 		t1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 		t = render_tick_create(s);
 		t2 = now_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -81,8 +88,8 @@ main(int argc, char **argv)
 		render[i] = t2 - t1;
 		total[i] = t2 - t0;
 	}
-	printf("%d ticks over %s and %s; JSON %zu bytes, html event %zu bytes\n",
-	    n, procfs, sysfs, json_len, html_len);
+	printf("%d ticks over %s and %s, %d ms apart; JSON %zu bytes, html event %zu bytes\n",
+	    n, procfs, sysfs, pause_ms, json_len, html_len);
 	report("collect", collect, n);
 	report("render", render, n);
 	report("tick", total, n);

@@ -1,6 +1,11 @@
 #include "collector.h"
 
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +28,9 @@
 /* At most this many interfaces, disks or filesystems per tick: a host with
  * thousands of veth pairs must not turn every event into megabytes. */
 #define COLLECTOR_MAX_DEVICES	512
+
+/* Ticks between two looks for cpufreq on a machine that has none. */
+#define COLLECTOR_CPUFREQ_RETRY	60
 
 /* Sources whose failure is logged once, then again only after a recovery. */
 enum source {
@@ -62,6 +70,19 @@ struct collector {
 	struct procfs_disk *prev_disks;
 	size_t prev_ndisks;
 	double render_seconds;		/* CPU time of the last render */
+	/*
+	 * The mount table, re-read only when it changed: a kept-open
+	 * mountinfo on procfs reports POLLPRI after a mount or an unmount
+	 * (on other filesystems, fixtures, it is re-read every tick).
+	 */
+	int mounts_fd;
+	int mounts_pollable;
+	struct procfs_mount *mounts;
+	size_t nmounts;
+	int have_mounts;
+	char release[128];		/* osrelease: fixed until a reboot */
+	int have_release;
+	unsigned cpufreq_skip;		/* ticks left before asking cpufreq again */
 	int failing[SRC_COUNT];
 	int warned_devices;		/* COLLECTOR_MAX_DEVICES hit, logged */
 
@@ -86,6 +107,7 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 	c->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	c->start_time = (int64_t)time(NULL);
 	snprintf(c->rootfs, sizeof(c->rootfs), "/");
+	c->mounts_fd = -1;
 	c->next_seq = first_seq;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -93,6 +115,18 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 	pthread_cond_init(&c->wake, &attr);
 	pthread_condattr_destroy(&attr);
 	return c;
+}
+
+static void
+forget_mounts(collector_t *c)
+{
+	if (c->mounts_fd != -1)
+		close(c->mounts_fd);
+	c->mounts_fd = -1;
+	procfs_mounts_free(c->mounts, c->nmounts);
+	c->mounts = NULL;
+	c->nmounts = 0;
+	c->have_mounts = 0;
 }
 
 void
@@ -103,6 +137,7 @@ collector_destroy(collector_t *c)
 	procfs_stat_free(&c->prev_stat);
 	procfs_netdev_free(c->prev_nets, c->prev_nnets);
 	procfs_disks_free(c->prev_disks, c->prev_ndisks);
+	forget_mounts(c);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -112,12 +147,15 @@ void
 collector_set_procfs(collector_t *c, const char *procfs)
 {
 	snprintf(c->procfs, sizeof(c->procfs), "%s", procfs);
+	forget_mounts(c);
+	c->have_release = 0;
 }
 
 void
 collector_set_sysfs(collector_t *c, const char *sysfs)
 {
 	snprintf(c->sysfs, sizeof(c->sysfs), "%s", sysfs);
+	c->cpufreq_skip = 0;
 }
 
 void
@@ -263,11 +301,27 @@ sample_cpu(collector_t *c, struct snapshot *s)
 	s->cpu_total.frequency_hertz = -1;
 	for (size_t i = 0; i < st.ncores; i++) {
 		s->cores[i].id = st.core_ids[i];
+		s->cores[i].frequency_hertz = -1;
 		cpu_fill(&s->cores[i], &st.cores[i], prev_core(c, st.core_ids[i], i),
 		    c->ticks_per_second);
-		/* No cpufreq (most VMs) is normal, not worth a log line. */
-		if (sysfs_read_cpufreq(c->sysfs, st.core_ids[i], &s->cores[i].frequency_hertz) == -1)
-			s->cores[i].frequency_hertz = -1;
+	}
+	/*
+	 * No cpufreq (most VMs) is normal, not worth a log line; and then it
+	 * is asked again only once a minute of ticks, not every tick.
+	 */
+	if (c->cpufreq_skip > 0) {
+		c->cpufreq_skip--;
+	} else {
+		int any = 0;
+
+		for (size_t i = 0; i < st.ncores; i++)
+			if (sysfs_read_cpufreq(c->sysfs, st.core_ids[i],
+			    &s->cores[i].frequency_hertz) == 0)
+				any = 1;
+			else
+				s->cores[i].frequency_hertz = -1;
+		if (!any)
+			c->cpufreq_skip = COLLECTOR_CPUFREQ_RETRY;
 	}
 	counter_set(&s->forks, st.processes, c->prev_stat_ok ? &c->prev_stat.processes : NULL,
 	    s->elapsed_seconds);
@@ -332,9 +386,12 @@ sample_host(collector_t *c, struct snapshot *s)
 	if (!track(c, SRC_HOSTNAME, procfs_read_line(c->procfs, "sys/kernel/hostname",
 	    s->hostname, sizeof(s->hostname)) == 0))
 		s->hostname[0] = '\0';
-	if (!track(c, SRC_OSRELEASE, procfs_read_line(c->procfs, "sys/kernel/osrelease",
-	    s->kernel_release, sizeof(s->kernel_release)) == 0))
-		s->kernel_release[0] = '\0';
+	/* The running kernel's release changes only with a reboot: read it once. */
+	if (!c->have_release)
+		c->have_release = track(c, SRC_OSRELEASE, procfs_read_line(c->procfs,
+		    "sys/kernel/osrelease", c->release, sizeof(c->release)) == 0);
+	snprintf(s->kernel_release, sizeof(s->kernel_release), "%s",
+	    c->have_release ? c->release : "");
 }
 
 static void
@@ -527,15 +584,47 @@ real_filesystem(const collector_t *c, const char *type)
 	return 1;
 }
 
+/* 1 when the mount table must be read again (or for the first time). */
+static int
+mounts_changed(collector_t *c)
+{
+	struct pollfd p;
+	struct statfs fs;
+	char path[PATH_MAX + 32];
+
+	if (c->mounts_fd == -1) {
+		snprintf(path, sizeof(path), "%s/self/mountinfo", c->procfs);
+		c->mounts_fd = open(path, O_RDONLY | O_CLOEXEC);
+		c->mounts_pollable = c->mounts_fd != -1 && fstatfs(c->mounts_fd, &fs) == 0 &&
+		    fs.f_type == PROC_SUPER_MAGIC;
+		return 1;
+	}
+	if (!c->have_mounts || !c->mounts_pollable)
+		return 1;
+	p.fd = c->mounts_fd;
+	p.events = POLLPRI;
+	p.revents = 0;
+	return poll(&p, 1, 0) == -1 || (p.revents & (POLLERR | POLLPRI)) != 0;
+}
+
 static void
 sample_filesystems(collector_t *c, struct snapshot *s)
 {
-	struct procfs_mount *m = NULL;
-	size_t n = 0;
+	struct procfs_mount *m;
+	size_t n;
 	char path[2 * PATH_MAX];
 
-	if (!track(c, SRC_MOUNTINFO, procfs_read_mountinfo(c->procfs, &m, &n) == 0))
+	if (mounts_changed(c)) {
+		procfs_mounts_free(c->mounts, c->nmounts);
+		c->mounts = NULL;
+		c->nmounts = 0;
+		c->have_mounts = track(c, SRC_MOUNTINFO,
+		    procfs_read_mountinfo(c->procfs, &c->mounts, &c->nmounts) == 0);
+	}
+	if (!c->have_mounts)
 		return;
+	m = c->mounts;
+	n = c->nmounts;
 	s->has_filesystems = 1;
 	s->filesystems = xcalloc(n ? n : 1, sizeof(*s->filesystems));
 	for (size_t i = 0; i < n && s->nfilesystems < COLLECTOR_MAX_DEVICES; i++) {
@@ -579,7 +668,6 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		/* Not statvfs's ST_RDONLY: that is this mount's flag (see procfs). */
 		f->readonly = m[i].readonly;
 	}
-	procfs_mounts_free(m, n);
 }
 
 static void

@@ -5,12 +5,16 @@
  * runs are checked within a bound, or between a reading taken before and one
  * taken after the collector's.
  */
+#include <sys/mount.h>
+
 #include <check.h>
+#include <sched.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "snapshot.h"
@@ -239,6 +243,56 @@ START_TEST(filesystems_agree_with_df)
 }
 END_TEST
 
+static int
+has_mountpoint(const struct snapshot *s, const char *path)
+{
+	for (size_t i = 0; i < s->nfilesystems; i++)
+		if (strcmp(s->filesystems[i].mountpoint, path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The collector re-reads the mount table only when the kernel says it
+ * changed (POLLPRI on a kept-open mountinfo): a mount and an unmount made
+ * between two ticks must show at the next one. In a private mount
+ * namespace of this test's own process (Check forks one per test), as root.
+ */
+START_TEST(mounts_and_unmounts_show_at_the_next_tick)
+{
+	collector_t *c;
+	struct snapshot *s;
+	char dir[] = "/tmp/check_live.XXXXXX";
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		printf("mounts: skipped, needs root for a private mount namespace\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	c = collector_create("/proc", "/sys", 1);
+	collector_set_filesystems(c, "/", 1);
+	s = collector_sample(c, 0, 1000000000);
+	ck_assert(!has_mountpoint(s, dir));
+	snapshot_release(s);
+	s = collector_sample(c, 0, 2000000000);	/* unchanged: the cached table */
+	ck_assert(!has_mountpoint(s, dir));
+	snapshot_release(s);
+
+	ck_assert_int_eq(mount("sse-test", dir, "tmpfs", 0, "size=1m"), 0);
+	s = collector_sample(c, 0, 3000000000);
+	ck_assert_msg(has_mountpoint(s, dir), "the new tmpfs at %s is not listed", dir);
+	snapshot_release(s);
+
+	ck_assert_int_eq(umount(dir), 0);
+	s = collector_sample(c, 0, 4000000000);
+	ck_assert_msg(!has_mountpoint(s, dir), "the unmounted %s is still listed", dir);
+	snapshot_release(s);
+	collector_destroy(c);
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -252,6 +306,7 @@ main(void)
 	tcase_add_test(tc, load_agrees_with_loadavg);
 	tcase_add_test(tc, interfaces_agree_with_ip_link);
 	tcase_add_test(tc, filesystems_agree_with_df);
+	tcase_add_test(tc, mounts_and_unmounts_show_at_the_next_tick);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
