@@ -79,6 +79,8 @@ struct collector {
 	int mounts_pollable;
 	struct procfs_mount *mounts;
 	size_t nmounts;
+	size_t *listed;			/* indices into mounts of what df would list */
+	size_t nlisted;
 	int have_mounts;
 	char release[128];		/* osrelease: fixed until a reboot */
 	int have_release;
@@ -126,6 +128,9 @@ forget_mounts(collector_t *c)
 	procfs_mounts_free(c->mounts, c->nmounts);
 	c->mounts = NULL;
 	c->nmounts = 0;
+	free(c->listed);
+	c->listed = NULL;
+	c->nlisted = 0;
 	c->have_mounts = 0;
 }
 
@@ -607,38 +612,26 @@ mounts_changed(collector_t *c)
 	return poll(&p, 1, 0) == -1 || (p.revents & (POLLERR | POLLPRI)) != 0;
 }
 
+/*
+ * The mounts df would list, chosen once per mount table (not per tick): real
+ * filesystems only (see real_filesystem), one line per device (bind mounts,
+ * a file mounted over /etc/hosts in a container) at its shortest mount
+ * point, and a mount point mounted over again only as its top mount.
+ */
 static void
-sample_filesystems(collector_t *c, struct snapshot *s)
+choose_filesystems(collector_t *c)
 {
-	struct procfs_mount *m;
-	size_t n;
-	char path[2 * PATH_MAX];
+	const struct procfs_mount *m = c->mounts;
+	size_t n = c->nmounts;
 
-	if (mounts_changed(c)) {
-		procfs_mounts_free(c->mounts, c->nmounts);
-		c->mounts = NULL;
-		c->nmounts = 0;
-		c->have_mounts = track(c, SRC_MOUNTINFO,
-		    procfs_read_mountinfo(c->procfs, &c->mounts, &c->nmounts) == 0);
-	}
-	if (!c->have_mounts)
-		return;
-	m = c->mounts;
-	n = c->nmounts;
-	s->has_filesystems = 1;
-	s->filesystems = xcalloc(n ? n : 1, sizeof(*s->filesystems));
-	for (size_t i = 0; i < n && s->nfilesystems < COLLECTOR_MAX_DEVICES; i++) {
-		struct snapshot_fs *f;
-		struct statvfs v;
+	free(c->listed);
+	c->listed = xcalloc(n ? n : 1, sizeof(*c->listed));
+	c->nlisted = 0;
+	for (size_t i = 0; i < n && c->nlisted < COLLECTOR_MAX_DEVICES; i++) {
 		int hidden = 0;
 
 		if (!real_filesystem(c, m[i].fstype))
 			continue;
-		/*
-		 * As df: one line per device (bind mounts, a file mounted over
-		 * /etc/hosts in a container), the shortest mount point; and a
-		 * mount point mounted over again shows only its top mount.
-		 */
 		for (size_t j = i + 1; j < n && !hidden; j++)
 			hidden = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
 		for (size_t j = 0; j < n && !hidden; j++) {
@@ -649,16 +642,42 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 				hidden = strlen(m[j].mountpoint) < strlen(m[i].mountpoint) ||
 				    (strlen(m[j].mountpoint) == strlen(m[i].mountpoint) && j < i);
 		}
-		if (hidden)
-			continue;
+		if (!hidden)
+			c->listed[c->nlisted++] = i;
+	}
+}
+
+static void
+sample_filesystems(collector_t *c, struct snapshot *s)
+{
+	char path[2 * PATH_MAX];
+
+	if (mounts_changed(c)) {
+		procfs_mounts_free(c->mounts, c->nmounts);
+		c->mounts = NULL;
+		c->nmounts = 0;
+		c->have_mounts = track(c, SRC_MOUNTINFO,
+		    procfs_read_mountinfo(c->procfs, &c->mounts, &c->nmounts) == 0);
+		if (c->have_mounts)
+			choose_filesystems(c);
+	}
+	if (!c->have_mounts)
+		return;
+	s->has_filesystems = 1;
+	s->filesystems = xcalloc(c->nlisted ? c->nlisted : 1, sizeof(*s->filesystems));
+	for (size_t k = 0; k < c->nlisted; k++) {
+		const struct procfs_mount *m = &c->mounts[c->listed[k]];
+		struct snapshot_fs *f;
+		struct statvfs v;
+
 		snprintf(path, sizeof(path), "%s%s", strcmp(c->rootfs, "/") == 0 ? "" : c->rootfs,
-		    m[i].mountpoint);
+		    m->mountpoint);
 		if (statvfs(path, &v) == -1)
 			continue;	/* not ours to see (EACCES), or gone since */
 		f = &s->filesystems[s->nfilesystems++];
-		f->mountpoint = xstrdup(m[i].mountpoint);
-		f->device = xstrdup(m[i].source);
-		f->fstype = xstrdup(m[i].fstype);
+		f->mountpoint = xstrdup(m->mountpoint);
+		f->device = xstrdup(m->source);
+		f->fstype = xstrdup(m->fstype);
 		f->size_bytes = (uint64_t)v.f_blocks * v.f_frsize;
 		f->free_bytes = (uint64_t)v.f_bfree * v.f_frsize;
 		f->available_bytes = (uint64_t)v.f_bavail * v.f_frsize;
@@ -666,7 +685,7 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		f->files = v.f_files;
 		f->files_free = v.f_ffree;
 		/* Not statvfs's ST_RDONLY: that is this mount's flag (see procfs). */
-		f->readonly = m[i].readonly;
+		f->readonly = m->readonly;
 	}
 }
 
