@@ -36,20 +36,11 @@
 /* user nice system idle: present since Linux 2.4. */
 #define CPU_MIN_FIELDS	4
 
-static char *
-path_join(const char *dir, const char *rel)
-{
-	size_t n = strlen(dir) + 1 + strlen(rel) + 1;
-	char *path = xmalloc(n);
-
-	snprintf(path, n, "%s/%s", dir, rel);
-	return path;
-}
 
 static int
 open_below(const char *procfs, const char *rel)
 {
-	char *path = path_join(procfs, rel);
+	char *path = xpathjoin(procfs, rel);
 	int fd, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -966,7 +957,7 @@ procfs_read_psi(const char *procfs, const char *resource, struct procfs_psi *out
 		errno = EINVAL;
 		goto fail;
 	}
-	rel = path_join("pressure", resource);
+	rel = xpathjoin("pressure", resource);
 	if (slurp(procfs, rel, &buf, &len) == -1)
 		goto fail;
 	cursor = buf;
@@ -1140,7 +1131,7 @@ procfs_read_pidstat(const char *procfs, const char *pid, struct procfs_pidstat *
 		errno = EINVAL;
 		goto fail;
 	}
-	rel = path_join(pid, "stat");
+	rel = xpathjoin(pid, "stat");
 	if (slurp(procfs, rel, &buf, &len) == -1)
 		goto fail;
 	/* "1234 (comm) S ...": comm may hold anything, ')' included. */

@@ -26,15 +26,6 @@
 /* Longest attribute we read: a number, a chip name or a label. */
 #define SYSFS_ATTR_MAX	128
 
-static char *
-path_join(const char *dir, const char *rel)
-{
-	size_t n = strlen(dir) + 1 + strlen(rel) + 1;
-	char *path = xmalloc(n);
-
-	snprintf(path, n, "%s/%s", dir, rel);
-	return path;
-}
 
 /*
  * Read attribute NAME below directory dfd into buf, without its newline.
@@ -113,7 +104,7 @@ sysfs_read_cpufreq(const char *sysfs, unsigned cpu, double *hertz)
 	int rc;
 
 	snprintf(rel, sizeof(rel), "devices/system/cpu/cpu%u/cpufreq/scaling_cur_freq", cpu);
-	path = path_join(sysfs, rel);
+	path = xpathjoin(sysfs, rel);
 	rc = read_attr(AT_FDCWD, path, buf, sizeof(buf));
 	free(path);
 	if (rc == -1)
@@ -135,11 +126,11 @@ sysfs_is_whole_disk(const char *sysfs, const char *name)
 	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return 0;
 	/* sysfs spells the '/' of "cciss/c0d0" as '!'. */
-	rel = path_join("block", name);
+	rel = xpathjoin("block", name);
 	for (p = rel + strlen("block/"); *p != '\0'; p++)
 		if (*p == '/')
 			*p = '!';
-	path = path_join(sysfs, rel);
+	path = xpathjoin(sysfs, rel);
 	rc = faccessat(AT_FDCWD, path, F_OK, 0);
 	saved = errno;
 	free(path);
@@ -151,7 +142,7 @@ sysfs_is_whole_disk(const char *sysfs, const char *name)
 		return -1;
 	}
 	/* Missing: a partition, unless block/ itself is missing. */
-	path = path_join(sysfs, "block");
+	path = xpathjoin(sysfs, "block");
 	rc = faccessat(AT_FDCWD, path, F_OK, 0);
 	saved = errno;
 	free(path);
@@ -266,7 +257,7 @@ read_millic(int dfd, const char *name, long long *v)
 static int
 open_dir(const char *sysfs, const char *rel, int *fd)
 {
-	char *path = path_join(sysfs, rel);
+	char *path = xpathjoin(sysfs, rel);
 	int saved;
 
 	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

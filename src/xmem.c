@@ -55,3 +55,13 @@ xstrdup(const char *s)
 		out_of_memory(1, strlen(s) + 1);
 	return p;
 }
+
+char *
+xpathjoin(const char *dir, const char *rel)
+{
+	size_t n = strlen(dir) + 1 + strlen(rel) + 1;
+	char *path = xmalloc(n);
+
+	snprintf(path, n, "%s/%s", dir, rel);
+	return path;
+}

@@ -15,5 +15,7 @@ void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 /* strdup(s) or exit. */
 char *xstrdup(const char *s);
+/* "DIR/REL" in a new string, or exit. */
+char *xpathjoin(const char *dir, const char *rel);
 
 #endif
