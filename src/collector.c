@@ -427,11 +427,13 @@ sample_vmstat(collector_t *c, struct snapshot *s)
 	c->prev_vmstat = v;
 }
 
+/* The cap of COLLECTOR_MAX_DEVICES was hit for what: say so, once. */
 static void
-too_many(collector_t *c, const char *what, size_t n)
+too_many(collector_t *c, const char *what)
 {
 	if (!c->warned_devices)
-		log_warnx("%zu %s; only the first %d are shown", n, what, COLLECTOR_MAX_DEVICES);
+		log_warnx("more than %d %s; only the first %d are shown",
+		    COLLECTOR_MAX_DEVICES, what, COLLECTOR_MAX_DEVICES);
 	c->warned_devices = 1;
 }
 
@@ -466,7 +468,7 @@ sample_net(collector_t *c, struct snapshot *s)
 		return;
 	}
 	if (n > COLLECTOR_MAX_DEVICES)
-		too_many(c, "network interfaces", n);
+		too_many(c, "network interfaces");
 	s->has_net = 1;
 	s->nnets = n > COLLECTOR_MAX_DEVICES ? COLLECTOR_MAX_DEVICES : n;
 	s->nets = xcalloc(s->nnets ? s->nnets : 1, sizeof(*s->nets));
@@ -527,7 +529,7 @@ sample_disks(collector_t *c, struct snapshot *s)
 	}
 	s->has_disks = 1;
 	s->disks = xcalloc(n ? n : 1, sizeof(*s->disks));
-	for (size_t i = 0; i < n && s->ndisks < COLLECTOR_MAX_DEVICES; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct procfs_disk *d = &disks[i], *p;
 		struct snapshot_disk *o;
 		double el = s->elapsed_seconds;
@@ -535,6 +537,10 @@ sample_disks(collector_t *c, struct snapshot *s)
 		/* Whole disks only; without /sys/block we cannot tell, and keep all. */
 		if (idle_virtual_disk(d) || sysfs_is_whole_disk(c->sysfs, d->name) == 0)
 			continue;
+		if (s->ndisks == COLLECTOR_MAX_DEVICES) {
+			too_many(c, "disks");
+			break;
+		}
 		p = prev_disk(c, d->name);
 		o = &s->disks[s->ndisks++];
 		o->name = xstrdup(d->name);
@@ -627,7 +633,7 @@ choose_filesystems(collector_t *c)
 	free(c->listed);
 	c->listed = xcalloc(n ? n : 1, sizeof(*c->listed));
 	c->nlisted = 0;
-	for (size_t i = 0; i < n && c->nlisted < COLLECTOR_MAX_DEVICES; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int hidden = 0;
 
 		if (!real_filesystem(c, m[i].fstype))
@@ -642,8 +648,13 @@ choose_filesystems(collector_t *c)
 				hidden = strlen(m[j].mountpoint) < strlen(m[i].mountpoint) ||
 				    (strlen(m[j].mountpoint) == strlen(m[i].mountpoint) && j < i);
 		}
-		if (!hidden)
-			c->listed[c->nlisted++] = i;
+		if (hidden)
+			continue;
+		if (c->nlisted == COLLECTOR_MAX_DEVICES) {
+			too_many(c, "filesystems");
+			break;
+		}
+		c->listed[c->nlisted++] = i;
 	}
 }
 
