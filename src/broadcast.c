@@ -1,6 +1,7 @@
 #include "broadcast.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -38,6 +39,98 @@ static size_t history_cap, history_len, history_head;
 static atomic_bool stopping;
 static atomic_uint nsubs_hint;		/* nsubs, readable without the lock */
 static _Atomic uint32_t wake_seq;	/* the futex word */
+static _Atomic int64_t last_wake_ns;	/* CLOCK_MONOTONIC of the last wake_all() */
+
+/*
+ * The pulse thread: wakes every stream when pulse_ms have passed without a
+ * wake-up, so waiting streams need no kernel timer each (arming and
+ * cancelling one per wait was a tenth of a stream's CPU per event). Guarded
+ * by pulse_lock: pulse_quit and the thread's lifetime; pulse_ms is atomic.
+ */
+static pthread_mutex_t pulse_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pulse_cond;	/* CLOCK_MONOTONIC; signalled on quit or a new period */
+static pthread_t pulse_thread;
+static int pulse_running, pulse_quit;
+static atomic_uint pulse_ms = BROADCAST_PULSE_DEFAULT_MS;
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void wake_all(void);
+
+static void *
+pulse_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pulse_lock);
+	while (!pulse_quit) {
+		int64_t period = (int64_t)atomic_load(&pulse_ms) * 1000000;
+		int64_t due = atomic_load(&last_wake_ns) + period;
+		struct timespec ts;
+
+		if (mono_ns() >= due) {
+			wake_all();
+			continue;
+		}
+		ts.tv_sec = (time_t)(due / 1000000000);
+		ts.tv_nsec = (long)(due % 1000000000);
+		pthread_cond_timedwait(&pulse_cond, &pulse_lock, &ts);
+	}
+	pthread_mutex_unlock(&pulse_lock);
+	return NULL;
+}
+
+static void
+pulse_start(void)
+{
+	pthread_condattr_t attr;
+	sigset_t all, old;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pulse_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	atomic_store(&last_wake_ns, mono_ns());
+	pulse_quit = 0;
+	/* No signal is for this thread: main takes them with sigwait(). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&pulse_thread, NULL, pulse_main, NULL) != 0)
+		log_fatal("broadcast: cannot start the pulse thread: streams will send no heartbeat");
+	else
+		pulse_running = 1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+pulse_stop(void)
+{
+	if (!pulse_running)
+		return;
+	pthread_mutex_lock(&pulse_lock);
+	pulse_quit = 1;
+	pthread_cond_signal(&pulse_cond);
+	pthread_mutex_unlock(&pulse_lock);
+	pthread_join(pulse_thread, NULL);
+	pthread_cond_destroy(&pulse_cond);
+	pulse_running = 0;
+}
+
+void
+broadcast_set_pulse(unsigned ms)
+{
+	atomic_store(&pulse_ms, ms ? ms : 1);
+	pthread_mutex_lock(&pulse_lock);
+	if (pulse_running)
+		pthread_cond_signal(&pulse_cond);
+	pthread_mutex_unlock(&pulse_lock);
+}
 
 void
 broadcast_init(unsigned history_ticks, unsigned max_subscribers)
@@ -49,11 +142,13 @@ broadcast_init(unsigned history_ticks, unsigned max_subscribers)
 	max_subs = max_subscribers;
 	atomic_store(&stopping, 0);
 	pthread_mutex_unlock(&registry_lock);
+	pulse_start();
 }
 
 void
 broadcast_finalise(void)
 {
+	pulse_stop();
 	pthread_mutex_lock(&registry_lock);
 	if (nsubs != 0)
 		log_warnx("broadcast: %zu streams still registered at exit", nsubs);
@@ -80,6 +175,7 @@ history_at(size_t i)
 static void
 wake_all(void)
 {
+	atomic_store_explicit(&last_wake_ns, mono_ns(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&wake_seq, 1, memory_order_release);
 	futex_wake_all(&wake_seq);
 }
@@ -238,25 +334,19 @@ broadcast_try_next(broadcast_sub_t *sub)
 enum broadcast_status
 broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tick_t **out)
 {
+	int64_t due = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec;
+
 	for (;;) {
 		uint32_t seen = atomic_load_explicit(&wake_seq, memory_order_acquire);
-		struct timespec now, left;
 
 		if (atomic_load_explicit(&stopping, memory_order_acquire))
 			return BROADCAST_STOPPING;
 		if ((*out = ring_pop(sub->ring)) != NULL)
 			return BROADCAST_TICK;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = deadline->tv_sec - now.tv_sec;
-		left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_nsec += 1000000000L;
-			left.tv_sec--;
-		}
-		if (left.tv_sec < 0)
+		/* The next wake-up may be a whole pulse away: time out now if the deadline comes first. */
+		if (mono_ns() + (int64_t)atomic_load_explicit(&pulse_ms, memory_order_relaxed) * 1000000 >= due)
 			return BROADCAST_TIMEOUT;
-		futex_wait(&wake_seq, seen, &left);
+		futex_wait(&wake_seq, seen, NULL);
 	}
 }
 

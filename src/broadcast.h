@@ -19,6 +19,13 @@
  * publish whatever the number of streams. A waiting stream reads wake_seq
  * before it checks its ring and sleeps only while the word still has that
  * value, so a publish between the check and the sleep is never lost.
+ *
+ * Timeouts without a timer per stream: a waiting stream sleeps on the futex
+ * with no timeout. The pulse thread (started by init, joined by finalise)
+ * wakes every stream whenever pulse_ms have passed since the last wake-up;
+ * it never fires while ticks come more often than that. A stream whose
+ * deadline falls before the next possible wake-up times out at the wake-up
+ * before it, so a deadline is met up to one pulse early, never late.
  */
 #ifndef SSE_BROADCAST_H
 #define SSE_BROADCAST_H
@@ -37,10 +44,18 @@ enum broadcast_status {
 	BROADCAST_STOPPING,	/* the daemon is shutting down: end the stream */
 };
 
-/* Ready the module: keep history ticks for replay, allow max_subscribers. */
+/* A pulse period until broadcast_set_pulse() sets one. */
+#define BROADCAST_PULSE_DEFAULT_MS 7500
+
+/*
+ * Ready the module: keep history ticks for replay, allow max_subscribers;
+ * starts the pulse thread.
+ */
 void broadcast_init(unsigned history, unsigned max_subscribers);
 
-/* Drop the history; every subscriber must be gone. */
+/* Wake every waiting stream at least every ms milliseconds (any thread). */
+void broadcast_set_pulse(unsigned ms);
+/* Stop the pulse thread and drop the history; every subscriber must be gone. */
 void broadcast_finalise(void);
 
 /* Append t to the history and to every ring; consumes the caller's reference. */
@@ -68,8 +83,8 @@ void broadcast_unsubscribe(broadcast_sub_t *sub);
 render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 
 /*
- * Wait for the next tick for sub until deadline (CLOCK_MONOTONIC, absolute).
- * Returns BROADCAST_STOPPING as soon as broadcast_stop() was called, even
+ * Wait for the next tick for sub until deadline (CLOCK_MONOTONIC, absolute),
+ * timing out up to one pulse period early (see DESIGN). Returns BROADCAST_STOPPING as soon as broadcast_stop() was called, even
  * with ticks still queued.
  */
 enum broadcast_status broadcast_next(broadcast_sub_t *sub,

@@ -44,6 +44,8 @@ stream_configure(unsigned heartbeat, unsigned buffer)
 {
 	atomic_store(&heartbeat_seconds, heartbeat);
 	atomic_store(&client_buffer, buffer);
+	/* A heartbeat goes out between heartbeat/2 and heartbeat s of silence. */
+	broadcast_set_pulse(heartbeat * 500);
 }
 
 void

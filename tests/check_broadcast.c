@@ -50,6 +50,15 @@ in_ms(long ms)
 	return ts;
 }
 
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 setup(void)
 {
@@ -219,11 +228,21 @@ START_TEST(next_times_out_then_stops)
 	broadcast_sub_t *sub;
 	render_tick_t *t = NULL;
 	struct timespec deadline;
+	double t0, waited;
 	int reset;
 
 	sub = broadcast_subscribe(4, 0, 0, &reset);
-	deadline = in_ms(50);
+	/*
+	 * Nothing publishes: the pulse (100 ms) wakes the stream, which times
+	 * out at the last wake-up before its deadline, never more than one
+	 * pulse early.
+	 */
+	broadcast_set_pulse(100);
+	t0 = mono_s();
+	deadline = in_ms(300);
 	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TIMEOUT);
+	waited = mono_s() - t0;
+	ck_assert_msg(waited >= 0.2 && waited < 5.0, "timed out after %.3f s", waited);
 	publish_seq(3);
 	deadline = in_ms(1000);
 	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TICK);

@@ -1074,9 +1074,13 @@ check_replay(CURLM *m, unsigned long long k, int by_query)
 		stream_open(m, &s, "/events", arg);
 	}
 	u.s = &s;
-	u.id = k + 2;
+	/*
+	 * To K+3: the newest tick at reconnect may be K+2, and its html event
+	 * may still be on its way when its snapshot is in.
+	 */
+	u.id = k + 3;
 	if (!pump(m, 5.0, cond_reached_id, &u) || s.done)
-		fail_with_log("replay (%s): id %llu not reached within 5 s", arg, k + 2);
+		fail_with_log("replay (%s): id %llu not reached within 5 s", arg, k + 3);
 	ck_assert_int_eq(stream_status(&s), 200);
 	n = ticks_of(&s, t, 64);
 	for (size_t i = 0; i < n; i++)
@@ -1504,7 +1508,8 @@ START_TEST(heartbeat)
 		fail_with_log("no comment line within 5 s of the snapshot (heartbeat 1 s)");
 	gap = s.t_comment - s.t_snapshot;
 	printf("heartbeat: first comment %.0f ms after the snapshot (heartbeat 1 s)\n", gap * 1e3);
-	ck_assert_msg(gap < 3.0, "the first heartbeat came %.2f s after the snapshot", gap);
+	/* Not before heartbeat/2 of silence: the pulse is heartbeat/2. */
+	ck_assert_msg(gap > 0.4 && gap < 3.0, "the first heartbeat came %.2f s after the snapshot", gap);
 	stream_close(m, &s);
 	curl_multi_cleanup(m);
 }
