@@ -54,6 +54,7 @@ enum chunk_state { K_SIZE, K_EXT, K_SIZE_LF, K_DATA, K_DATA_CR, K_DATA_LF, K_TRA
 
 struct conn {
 	int fd;
+	int kept_fd;		/* an ended stream's socket, closed after the daemon exited */
 	enum conn_state state;
 	enum chunk_state chunk;
 	size_t chunk_left;
@@ -203,7 +204,15 @@ close_conn(struct conn *c, enum conn_state st)
 {
 	if (c->fd >= 0) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
+		/*
+		 * During the timed shutdown, keep the socket of a cleanly ended
+		 * stream: its close (a FIN through loopback each, which remote
+		 * viewers pay on their own hosts) would take the daemon's CPUs.
+		 */
+		if (terminating && st == C_ENDED && c->clean_end)
+			c->kept_fd = c->fd;
+		else
+			close(c->fd);
 		c->fd = -1;
 	}
 	if (!c->got_first)
@@ -225,6 +234,7 @@ open_conn(unsigned i)
 	int one = 1;
 
 	memset(c, 0, sizeof(*c));
+	c->kept_fd = -1;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		die("socket");
@@ -803,6 +813,8 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < opened; i++) {
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
+		if (conns[i].kept_fd >= 0)
+			close(conns[i].kept_fd);
 		free(conns[i].line);
 	}
 	if (pidfd >= 0)

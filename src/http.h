@@ -7,8 +7,14 @@
  * the webroot are written by http_start() before any connection exists and
  * only read afterwards. Shutdown order (see shared MHD notes): quiesce (stop
  * accepting), broadcast_stop() (every blocked stream returns end-of-stream),
- * a bounded wait until every stream has sent its last chunk, then
- * MHD_stop_daemon() joins the connection threads.
+ * a bounded wait until every stream has sent its last chunk, then either
+ * MHD_stop_daemon() joins the connection threads (a full teardown), or, in
+ * a parking stop, the connection threads are left parked and main ends the
+ * process at once. Parking is the default: at 19,000 streams the threads'
+ * own exits (each unmaps its stack under one glibc lock, a TLB shootdown
+ * each) and the joins took over a second; the process exit frees it all at
+ * once. Builds with AddressSanitizer or ThreadSanitizer tear down in full,
+ * so the leak and race checks cover every free path.
  */
 #ifndef SSE_HTTP_H
 #define SSE_HTTP_H
@@ -29,7 +35,12 @@
  */
 int http_start(const struct config *c, int listen_fd, struct config_listen *bound);
 
-/* Stop accepting, end every stream, join every connection thread. */
-void http_stop(void);
+/*
+ * Stop accepting and end every stream cleanly (bounded by HTTP_STOP_GRACE_MS).
+ * Returns 0 when libmicrohttpd was stopped and freed; 1 for a parking stop,
+ * when its threads still run: the caller must then end the process with
+ * _exit() and free nothing they may use.
+ */
+int http_stop(void);
 
 #endif

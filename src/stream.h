@@ -9,7 +9,8 @@
  * libmicrohttpd's buffer. A stream's state is touched by its connection
  * thread only (the reader, then the free callback, which libmicrohttpd calls
  * after the last read). heartbeat and client_buffer are atomics that main
- * may change on SIGHUP; a stream reads them without a lock.
+ * may change on SIGHUP; a stream reads them without a lock. stream_stop()
+ * sets an atomic that every free callback reads after it.
  */
 #ifndef SSE_STREAM_H
 #define SSE_STREAM_H
@@ -26,17 +27,27 @@ struct MHD_Response;
 /* Settings that SIGHUP may change; they apply from the next read. */
 void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
 
+/*
+ * Called by main's shutdown before the streams are told to end. With park,
+ * a connection thread whose stream has ended (its last chunk handed to the
+ * kernel, its subscription gone) then waits for the process to exit instead
+ * of unwinding: the caller must end the process without stopping
+ * libmicrohttpd.
+ */
+void stream_stop(int park);
+
 enum stream_open_status {
 	STREAM_OK,
 	STREAM_FULL,		/* max_clients streams open, or stopping: 503 */
 };
 
 /*
- * Open a stream sending the event types in mask (RENDER_EV_* bits), starting
- * after last_id when have_last_id. On STREAM_OK *response is a libmicrohttpd
- * response with the SSE headers set, to queue once and destroy.
+ * Open a stream on the connection whose socket is sock (or -1), sending the
+ * event types in mask (RENDER_EV_* bits), starting after last_id when
+ * have_last_id. On STREAM_OK *response is a libmicrohttpd response with the
+ * SSE headers set, to queue once and destroy.
  */
-enum stream_open_status stream_open(unsigned mask, int have_last_id,
+enum stream_open_status stream_open(int sock, unsigned mask, int have_last_id,
     uint64_t last_id, struct MHD_Response **response);
 
 /* Add the headers every event-stream response carries (also for HEAD). */
