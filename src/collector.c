@@ -143,6 +143,7 @@ collector_destroy(collector_t *c)
 	procfs_netdev_free(c->prev_nets, c->prev_nnets);
 	procfs_disks_free(c->prev_disks, c->prev_ndisks);
 	forget_mounts(c);
+	procfs_close_files();
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -10,6 +10,10 @@
  * parsed by hand rather than with strtoull/strtod: those accept signs,
  * leading blanks and hex, and strtod follows the locale's decimal point.
  *
+ * DESIGN: the readers are called by the collector thread (and by tests);
+ * the only state they share is the table of kept-open files, guarded by
+ * kept_lock (see slurp()).
+ *
  * The kernel ends every line of these files with '\n', so a file whose last
  * line lacks one was cut short (or is not what we think it is) and is
  * rejected rather than trusted with a half-written number. Malformed content
@@ -20,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,54 +56,120 @@ open_below(const char *procfs, const char *rel)
 }
 
 /*
+ * Files kept open between reads, keyed by path: one pread() at offset 0
+ * makes the kernel generate a /proc file anew, where open, read, a read that
+ * finds the end and close were four system calls (a fifth of a tick's CPU).
+ * At most KEPT_MAX paths; past that a file is opened and closed each time.
+ * A read that fails drops the kept descriptor, and the next read opens the
+ * path again, so a file that comes and goes is found again.
+ */
+#define KEPT_MAX 64
+struct kept_file {
+	char *path;
+	int fd;
+	size_t last_len;	/* the file's length last time: the next buffer's size */
+};
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kept_file kept[KEPT_MAX];	/* guarded by kept_lock */
+static size_t nkept;
+
+/* The kept entry for path, opened and added if there is room; NULL if none. kept_lock held. */
+static struct kept_file *
+kept_open(const char *path, int *fd)
+{
+	for (size_t i = 0; i < nkept; i++)
+		if (strcmp(kept[i].path, path) == 0) {
+			*fd = kept[i].fd;
+			return &kept[i];
+		}
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || nkept == KEPT_MAX)
+		return NULL;
+	kept[nkept] = (struct kept_file){ xstrdup(path), *fd, 0 };
+	return &kept[nkept++];
+}
+
+/* Close and forget k. kept_lock held. */
+static void
+kept_drop(struct kept_file *k)
+{
+	close(k->fd);
+	free(k->path);
+	*k = kept[--nkept];
+}
+
+void
+procfs_close_files(void)
+{
+	pthread_mutex_lock(&kept_lock);
+	while (nkept > 0)
+		kept_drop(&kept[nkept - 1]);
+	pthread_mutex_unlock(&kept_lock);
+}
+
+/*
  * Read PROCFS/REL whole into a NUL-terminated heap buffer; *lenp gets the
  * length without the NUL. Fails with EFBIG past PROCFS_MAX_FILE and with
  * EINVAL when the file does not end with a newline (empty or truncated).
+ * A read shorter than asked is the end: true of /proc, /sys and regular files.
  */
 static int
 slurp(const char *procfs, const char *rel, char **bufp, size_t *lenp)
 {
-	char *buf = NULL;
+	char *path = xpathjoin(procfs, rel), *buf = NULL;
+	struct kept_file *k;
 	size_t len = 0, cap = PROCFS_FIRST_READ;
 	ssize_t n;
 	int fd, saved;
 
 	*bufp = NULL;
 	*lenp = 0;
-	if ((fd = open_below(procfs, rel)) == -1)
-		return -1;
+	pthread_mutex_lock(&kept_lock);
+	if ((k = kept_open(path, &fd)) == NULL && fd == -1)
+		goto fail;
+	if (k != NULL && k->last_len + 2 > cap)
+		cap = k->last_len + k->last_len / 2 + 2;
 	buf = xmalloc(cap);
 	for (;;) {
-		if (cap - len < 2) {
-			if (cap >= PROCFS_MAX_FILE) {
-				errno = EFBIG;
-				goto fail;
-			}
-			cap *= 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
+		size_t want = cap - len - 1;
+
+		n = pread(fd, buf + len, want, (off_t)len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			goto fail;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		if ((size_t)n < want)
+			break;	/* short: the end */
+		if (cap >= PROCFS_MAX_FILE) {
+			errno = EFBIG;
+			goto fail;
+		}
+		cap *= 2;
+		buf = xreallocarray(buf, cap, 1);
 	}
 	if (len == 0 || buf[len - 1] != '\n') {
 		errno = EINVAL;
 		goto fail;
 	}
 	buf[len] = '\0';
-	close(fd);
+	if (k != NULL)
+		k->last_len = len;
+	else
+		close(fd);
+	pthread_mutex_unlock(&kept_lock);
+	free(path);
 	*bufp = buf;
 	*lenp = len;
 	return 0;
 fail:
 	saved = errno;
-	close(fd);
+	if (k != NULL)
+		kept_drop(k);
+	else if (fd != -1)
+		close(fd);
+	pthread_mutex_unlock(&kept_lock);
+	free(path);
 	free(buf);
 	errno = saved;
 	return -1;

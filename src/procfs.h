@@ -174,4 +174,10 @@ struct procfs_pidstat {
  */
 int procfs_read_pidstat(const char *procfs, const char *pid, struct procfs_pidstat *out);
 
+/*
+ * The readers keep the files they read open (at most 64), to read them
+ * again with one system call; close them all. Any thread, once no reader runs.
+ */
+void procfs_close_files(void);
+
 #endif
