@@ -16,10 +16,14 @@ sse_frame(struct strbuf *sb, const char *name, uint64_t id,
 	if (id != SSE_NO_ID)
 		strbuf_printf(sb, "id: %llu\n", (unsigned long long)id);
 	for (;;) {
-		const char *p = line;
+		/* The first '\n' or '\r': memchr scans a word at a time (a tick frames ~80 KB). */
+		const char *p = memchr(line, '\n', (size_t)(end - line));
+		const char *cr;
 
-		while (p < end && *p != '\n' && *p != '\r')
-			p++;
+		if (p == NULL)
+			p = end;
+		if ((cr = memchr(line, '\r', (size_t)(p - line))) != NULL)
+			p = cr;
 		strbuf_append(sb, "data: ", 6);
 		strbuf_append(sb, line, (size_t)(p - line));
 		strbuf_putc(sb, '\n');
