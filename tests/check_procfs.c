@@ -1,10 +1,12 @@
 /* procfs: parse the fixture trees under tests/data exactly, reject broken ones. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "procfs.h"
 
@@ -926,6 +928,93 @@ START_TEST(new_free_null)
 }
 END_TEST
 
+
+/* ---- files kept open between reads --------------------------------------- */
+
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");	/* in place: same inode, as /proc is */
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * A reader keeps its file open and reads it again from offset 0: every read
+ * sees the file as it is now, a file that turns bad is dropped and found
+ * again, a file larger than the last buffer is read whole, and reading again
+ * and again opens nothing more.
+ */
+START_TEST(kept_files_read_anew)
+{
+	char dir[] = "/tmp/check_procfs.XXXXXX", path[PATH_MAX], big[64 * 1024];
+	struct procfs_loadavg la;
+	double up;
+	int fds;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/loadavg", dir);
+	put_file(path, "0.50 0.40 0.30 2/100 999\n");
+	ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
+	ck_assert_double_eq_tol(la.load1, 0.5, 1e-9);
+	put_file(path, "1.25 0.40 0.30 3/120 999\n");
+	ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
+	ck_assert_double_eq_tol(la.load1, 1.25, 1e-9);
+	ck_assert_uint_eq(la.tasks_total, 120);
+
+	put_file(path, "");	/* empty: rejected, and the kept file dropped */
+	errno = 0;
+	ck_assert_int_eq(procfs_read_loadavg(dir, &la), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(procfs_read_loadavg(dir, &la), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	put_file(path, "2.00 0.40 0.30 1/90 999\n");	/* a new file at the path */
+	ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
+	ck_assert_double_eq_tol(la.load1, 2.0, 1e-9);
+
+	/* Past the first 8 KiB buffer: read whole, with the number at its end. */
+	snprintf(path, sizeof(path), "%s/uptime", dir);
+	put_file(path, "12.5 30.0\n");
+	ck_assert_int_eq(procfs_read_uptime(dir, &up), 0);
+	ck_assert_double_eq_tol(up, 12.5, 1e-9);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "77.25 1.0", 9);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	put_file(path, big);
+	ck_assert_int_eq(procfs_read_uptime(dir, &up), 0);
+	ck_assert_double_eq_tol(up, 77.25, 1e-9);
+
+	fds = open_fds();
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
+	ck_assert_int_eq(open_fds(), fds);
+
+	procfs_close_files();
+	ck_assert_int_lt(open_fds(), fds);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/loadavg", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 procfs_suite(void)
 {
@@ -982,6 +1071,10 @@ procfs_suite(void)
 	tc = tcase_create("sockstat+file-nr");
 	tcase_add_loop_test(tc, sockstat_exact, 0, NELEM(sockstat_cases));
 	tcase_add_loop_test(tc, file_nr_exact, 0, NELEM(file_nr_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("kept files");
+	tcase_add_test(tc, kept_files_read_anew);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pidstat");
