@@ -846,7 +846,8 @@ collector_tick(collector_t *c)
 
 	snapshot_publish(snapshot_ref(s));
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	t = render_tick_create(s);
+	/* Nobody watching: the views wait until a stream wants them. */
+	t = broadcast_subscribers() > 0 ? render_tick_create(s) : render_tick_create_json(s);
 	c->render_seconds = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e9;
 	snapshot_release(s);
 	broadcast_publish(t);

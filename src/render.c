@@ -18,6 +18,12 @@ struct render_tick {
 	struct snapshot *snap;	/* one reference */
 	char *json;
 	size_t json_len;
+	/*
+	 * The snapshot frame is set at creation; the views' frames (html,
+	 * cards, charts) either then too, or once by render_tick_views(),
+	 * under views_lock, before views_done is set (release).
+	 */
+	atomic_bool views_done;
 	char *frame[RENDER_EV_COUNT];
 	size_t frame_len[RENDER_EV_COUNT];
 };
@@ -80,20 +86,12 @@ set_frame(render_tick_t *t, enum render_event ev, const struct strbuf *data)
 	t->frame[ev] = strbuf_detach(&frame, &t->frame_len[ev]);
 }
 
-render_tick_t *
-render_tick_create(struct snapshot *s)
+/* Render the views of t (cards, charts, html) from its snapshot. */
+static void
+render_views(render_tick_t *t)
 {
-	render_tick_t *t = xcalloc(1, sizeof(*t));
+	const struct snapshot *s = t->snap;
 	struct strbuf cards[HTML_CARDS], charts[HTML_CHARTS], body = STRBUF_INIT;
-	struct strbuf json = STRBUF_INIT;
-
-	atomic_init(&t->refs, 1);
-	t->seq = s->seq;
-	t->snap = snapshot_ref(s);
-	t->json = snapjson_render(s, &t->json_len);
-	json.data = t->json;
-	json.len = t->json_len;
-	set_frame(t, RENDER_EV_SNAPSHOT, &json);
 
 	/* Each card and chart once; the html event and the named events share them. */
 	for (int c = 0; c < HTML_CARDS; c++) {
@@ -102,9 +100,6 @@ render_tick_create(struct snapshot *s)
 		set_frame(t, (enum render_event)(RENDER_EV_CARD + c), &cards[c]);
 	}
 	pthread_mutex_lock(&history_lock);
-	if (history == NULL)
-		history = html_history_new(HTML_CHART_WINDOW_DEFAULT);
-	html_history_push(history, s);
 	for (int c = 0; c < HTML_CHARTS; c++) {
 		charts[c] = (struct strbuf)STRBUF_INIT;
 		html_chart(&charts[c], (enum html_chart)c, history);
@@ -119,7 +114,55 @@ render_tick_create(struct snapshot *s)
 		strbuf_free(&cards[c]);
 	for (int c = 0; c < HTML_CHARTS; c++)
 		strbuf_free(&charts[c]);
+}
+
+render_tick_t *
+render_tick_create_json(struct snapshot *s)
+{
+	render_tick_t *t = xcalloc(1, sizeof(*t));
+	struct strbuf json = STRBUF_INIT;
+
+	atomic_init(&t->refs, 1);
+	atomic_init(&t->views_done, 0);
+	t->seq = s->seq;
+	t->snap = snapshot_ref(s);
+	t->json = snapjson_render(s, &t->json_len);
+	json.data = t->json;
+	json.len = t->json_len;
+	set_frame(t, RENDER_EV_SNAPSHOT, &json);
+
+	/* Every tick joins the charts' window, drawn now or not. */
+	pthread_mutex_lock(&history_lock);
+	if (history == NULL)
+		history = html_history_new(HTML_CHART_WINDOW_DEFAULT);
+	html_history_push(history, s);
+	pthread_mutex_unlock(&history_lock);
 	return t;
+}
+
+render_tick_t *
+render_tick_create(struct snapshot *s)
+{
+	render_tick_t *t = render_tick_create_json(s);
+
+	render_views(t);
+	atomic_store_explicit(&t->views_done, 1, memory_order_release);
+	return t;
+}
+
+void
+render_tick_views(render_tick_t *t)
+{
+	static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if (t->snap == NULL || atomic_load_explicit(&t->views_done, memory_order_acquire))
+		return;		/* slim, or drawn already */
+	pthread_mutex_lock(&views_lock);
+	if (!atomic_load_explicit(&t->views_done, memory_order_relaxed)) {
+		render_views(t);
+		atomic_store_explicit(&t->views_done, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&views_lock);
 }
 
 render_tick_t *

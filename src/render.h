@@ -7,7 +7,10 @@
  * pre-framed SSE event per event type, all sharing the snapshot's seq as id.
  * Ticks are reference counted (atomic); the history and every stream's ring
  * hold references, and any thread may read a tick it holds a reference to
- * without a lock. Nothing here is rendered per viewer.
+ * without a lock. Nothing here is rendered per viewer. A tick made while no
+ * stream was open has its views (HTML, SVG) drawn later, once, by the first
+ * stream that wants them (render_tick_views(): a lock, then a release flag
+ * that every reader of those frames acquires).
  *
  * The charts draw the last chart_window ticks. Their numbers live in one
  * html_history_t owned by this module, written by render_tick_create()
@@ -61,6 +64,18 @@ void render_configure(unsigned chart_window);
 
 /* Render s (which the tick keeps a reference to). Returns one reference. */
 render_tick_t *render_tick_create(struct snapshot *s);
+/*
+ * Render s's snapshot event only; its views (html, card and chart events)
+ * wait for render_tick_views(). What the collector does when no stream is
+ * open: a tick nobody watches costs its JSON, not its HTML and SVG.
+ */
+render_tick_t *render_tick_create_json(struct snapshot *s);
+/*
+ * Render t's views if they are not yet (any thread, at most once per tick;
+ * nothing for a slim tick). A thread must call it before it reads a view's
+ * frame of a tick it did not create whole.
+ */
+void render_tick_views(render_tick_t *t);
 
 /* Take one more reference. */
 render_tick_t *render_tick_ref(render_tick_t *t);

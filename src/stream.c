@@ -90,6 +90,8 @@ advance_event(struct stream *s)
 static void
 start_tick(struct stream *s, render_tick_t *t)
 {
+	if (s->mask & ~(1u << RENDER_EV_SNAPSHOT))
+		render_tick_views(t);	/* a tick made while nobody watched */
 	s->cur = t;
 	s->cur_ev = -1;
 	advance_event(s);

@@ -2,6 +2,7 @@
  * escaping of every dynamic string, and the Prometheus text. */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,70 @@ START_TEST(html_escapes_hostile_names)
 }
 END_TEST
 
+
+/* Views drawn later: what render_tick_views() adds, once, from any thread. */
+static void *
+draw_and_read(void *arg)
+{
+	render_tick_t *t = arg;
+	size_t len, total = 0;
+
+	render_tick_views(t);
+	for (int ev = 0; ev < RENDER_EV_COUNT; ev++)
+		if (render_tick_frame(t, (enum render_event)ev, &len) != NULL)
+			total += len;
+	return (void *)total;
+}
+
+START_TEST(views_drawn_once_on_demand)
+{
+	struct snapshot *s = sample_snapshot("web-1");
+	render_tick_t *t = render_tick_create_json(s), *whole, *slim;
+	const char *html, *html_again;
+	pthread_t th[4];
+	size_t len, len2, total = 0;
+	void *got;
+
+	/* Only the snapshot event until someone asks for the views. */
+	ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_SNAPSHOT, &len));
+	for (int ev = RENDER_EV_HTML; ev < RENDER_EV_COUNT; ev++) {
+		ck_assert_ptr_null(render_tick_frame(t, (enum render_event)ev, &len));
+		ck_assert_uint_eq(len, 0);
+	}
+	/* Four threads at once: one draws, all then see every frame. */
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, draw_and_read, t), 0);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &got), 0);
+		ck_assert_uint_ne((size_t)got, 0);
+		ck_assert(total == 0 || (size_t)got == total);
+		total = (size_t)got;
+	}
+	html = render_tick_frame(t, RENDER_EV_HTML, &len);
+	ck_assert(strncmp(html, "event: html\nid: 1763769600123\ndata: ", 36) == 0);
+	render_tick_views(t);	/* drawn already: nothing changes */
+	html_again = render_tick_frame(t, RENDER_EV_HTML, &len2);
+	ck_assert_ptr_eq(html, html_again);
+	/* The same cards as a tick drawn whole (the charts differ: one more point). */
+	whole = render_tick_create(s);
+	for (int c = 0; c < HTML_CARDS; c++) {
+		const char *a = render_tick_frame(t, (enum render_event)(RENDER_EV_CARD + c), &len);
+		const char *b = render_tick_frame(whole, (enum render_event)(RENDER_EV_CARD + c), &len2);
+
+		ck_assert_uint_eq(len, len2);
+		ck_assert(memcmp(a, b, len) == 0);
+	}
+	/* A slim tick has no views to draw. */
+	slim = render_tick_slim(whole);
+	render_tick_views(slim);
+	ck_assert_ptr_null(render_tick_frame(slim, RENDER_EV_HTML, &len));
+	render_tick_unref(slim);
+	render_tick_unref(whole);
+	render_tick_unref(t);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(event_names)
 {
 	ck_assert_int_eq(render_event_lookup("snapshot", 8), RENDER_EV_SNAPSHOT);
@@ -250,6 +315,7 @@ main(void)
 	tcase_add_test(tc, missing_groups_are_null);
 	tcase_add_test(tc, tick_frames_share_the_id);
 	tcase_add_test(tc, html_escapes_hostile_names);
+	tcase_add_test(tc, views_drawn_once_on_demand);
 	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, reset_frame);
 	tcase_add_test(tc, prometheus_text);

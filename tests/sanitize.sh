@@ -38,6 +38,6 @@ export SSE_BROWSER_TEST=no	# see tests/browser.sh
 
 run asan "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" ""
 run tsan "-O1 -g -fsanitize=thread" \
-	"tests/check_ring tests/check_snapshot tests/check_broadcast tests/check_daemon"
+	"tests/check_ring tests/check_snapshot tests/check_broadcast tests/check_render tests/check_daemon"
 rm -rf "$work"
 echo "sanitizers: all clean"
