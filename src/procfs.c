@@ -251,7 +251,15 @@ parse_decimal(const char **pp, double *v)
 		}
 	}
 	*pp = p;
-	*v = (double)whole + frac / scale;
+	/*
+	 * One division of two exact integers is correctly rounded, as strtod
+	 * is: 1.14 is 114 / 100, where 1 + 14 / 100 would be one ulp off.
+	 */
+	if (whole < (uint64_t)(9007199254740992.0 / scale) &&
+	    (double)whole * scale + frac < 9007199254740992.0)
+		*v = ((double)whole * scale + frac) / scale;
+	else
+		*v = (double)whole + frac / scale;
 	return 0;
 }
 

@@ -1015,6 +1015,30 @@ START_TEST(kept_files_read_anew)
 }
 END_TEST
 
+/* A load as /proc/loadavg writes it parses to the double strtod gives, exactly. */
+START_TEST(decimals_round_as_strtod)
+{
+	char dir[] = "/tmp/check_procfs.XXXXXX", path[PATH_MAX], text[64], num[16];
+	struct procfs_loadavg la;
+	unsigned off = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/loadavg", dir);
+	for (unsigned v = 0; v < 10000; v++) {
+		snprintf(num, sizeof(num), "%u.%02u", v / 100, v % 100);
+		snprintf(text, sizeof(text), "%s 0.40 0.30 2/100 999\n", num);
+		put_file(path, text);
+		ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
+		if (la.load1 != strtod(num, NULL))
+			off++;
+	}
+	ck_assert_msg(off == 0, "%u of 10000 loads are off by an ulp or more", off);
+	procfs_close_files();
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 procfs_suite(void)
 {
@@ -1075,6 +1099,7 @@ procfs_suite(void)
 
 	tc = tcase_create("kept files");
 	tcase_add_test(tc, kept_files_read_anew);
+	tcase_add_test(tc, decimals_round_as_strtod);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pidstat");
