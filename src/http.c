@@ -545,18 +545,18 @@ http_stop(void)
 	stream_stop(HTTP_PARKING_STOP);
 	broadcast_stop();
 	/*
-	 * Let every stream write its closing chunk: a stream unsubscribes in its
-	 * free callback, after libmicrohttpd has sent the end of the response.
+	 * Let every stream write its closing chunk: a stream is counted out in
+	 * its free callback, after libmicrohttpd has sent the end of the response.
 	 * MHD_stop_daemon() would shut the sockets down under them. Bounded, so
 	 * a stuck peer cannot hold the exit up.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (broadcast_subscribers() > 0) {
+	while (stream_count() > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
 		    HTTP_STOP_GRACE_MS) {
 			log_warnx("%u streams still open after %d ms; closing them",
-			    broadcast_subscribers(), HTTP_STOP_GRACE_MS);
+			    stream_count(), HTTP_STOP_GRACE_MS);
 			break;
 		}
 		nanosleep(&pause, NULL);

@@ -29,6 +29,7 @@ static const char heartbeat_text[] = ": keep-alive\n\n";
 static atomic_uint heartbeat_seconds = 15;
 static atomic_uint client_buffer = 32;
 static atomic_bool park_when_ended;
+static atomic_uint streams_open;	/* opened and not yet freed */
 
 struct stream {
 	broadcast_sub_t *sub;
@@ -187,31 +188,41 @@ stream_stop(int park)
 	atomic_store(&park_when_ended, park);
 }
 
+unsigned
+stream_count(void)
+{
+	return atomic_load(&streams_open);
+}
+
 static void
 stream_free(void *cls)
 {
 	struct stream *s = cls;
-	uint64_t dropped = broadcast_sub_dropped(s->sub);
-	int sock = s->sock;
+	uint64_t dropped;
 
+	/*
+	 * libmicrohttpd calls this once the end of the response is sent. At a
+	 * parking stop the thread stops here for good, and closes its socket
+	 * first (the FIN follows the data already queued): 19,000 closes would
+	 * otherwise run one after another in the process exit. It frees
+	 * nothing and leaves its subscription (the process exit frees all),
+	 * so ending N streams takes no lock they share.
+	 */
+	if (atomic_load(&park_when_ended)) {
+		if (s->sock != -1)
+			close(s->sock);
+		atomic_fetch_sub(&streams_open, 1);
+		for (;;)
+			pause();
+	}
+	dropped = broadcast_sub_dropped(s->sub);
 	if (dropped)
 		log_debug("stream closed after dropping %llu ticks", (unsigned long long)dropped);
 	broadcast_unsubscribe(s->sub);
 	render_tick_unref(s->cur);
 	free(s->preamble);
 	free(s);
-	/*
-	 * libmicrohttpd calls this once the end of the response is sent. At a
-	 * parking stop the thread stops here for good, and closes its socket
-	 * first (the FIN follows the data already queued): 19,000 closes would
-	 * otherwise run one after another in the process exit.
-	 */
-	if (atomic_load(&park_when_ended)) {
-		if (sock != -1)
-			close(sock);
-		for (;;)
-			pause();
-	}
+	atomic_fetch_sub(&streams_open, 1);
 }
 
 enum stream_open_status
@@ -230,6 +241,7 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 		free(s);
 		return STREAM_FULL;
 	}
+	atomic_fetch_add(&streams_open, 1);	/* stream_free() takes it back */
 
 	strbuf_printf(&pre, "retry: %d\n\n", STREAM_RETRY_MS);
 	if (reset)

@@ -36,6 +36,9 @@ void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
  */
 void stream_stop(int park);
 
+/* Streams opened and not yet ended (any thread). */
+unsigned stream_count(void);
+
 enum stream_open_status {
 	STREAM_OK,
 	STREAM_FULL,		/* max_clients streams open, or stopping: 503 */
