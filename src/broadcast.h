@@ -84,8 +84,9 @@ render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 
 /*
  * Wait for the next tick for sub until deadline (CLOCK_MONOTONIC, absolute),
- * timing out up to one pulse period early (see DESIGN). Returns BROADCAST_STOPPING as soon as broadcast_stop() was called, even
- * with ticks still queued.
+ * timing out up to one pulse period early (see DESIGN). Returns
+ * BROADCAST_STOPPING as soon as broadcast_stop() was called, even with
+ * ticks still queued.
  */
 enum broadcast_status broadcast_next(broadcast_sub_t *sub,
     const struct timespec *deadline, render_tick_t **out);

@@ -16,7 +16,7 @@ sse_frame(struct strbuf *sb, const char *name, uint64_t id,
 	if (id != SSE_NO_ID)
 		strbuf_printf(sb, "id: %llu\n", (unsigned long long)id);
 	for (;;) {
-		/* The first '\n' or '\r': memchr scans a word at a time (a tick frames ~80 KB). */
+		/* The first '\n' or '\r'; memchr, as a tick frames ~80 KB. */
 		const char *p = memchr(line, '\n', (size_t)(end - line));
 		const char *cr;
 

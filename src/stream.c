@@ -234,7 +234,7 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	int reset;
 
 	s = xcalloc(1, sizeof(*s));
-	s->sock = -1;
+	s->sock = sock;
 	s->mask = mask;
 	s->sub = broadcast_subscribe(atomic_load(&client_buffer), have_last_id, last_id, &reset);
 	if (s->sub == NULL) {
@@ -249,7 +249,6 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	s->preamble = strbuf_detach(&pre, &s->preamble_len);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 
-	s->sock = sock;
 	*response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE,
 	    stream_read, s, stream_free);
 	if (*response == NULL) {
