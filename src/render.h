@@ -13,11 +13,13 @@
  * that every reader of those frames acquires).
  *
  * The charts draw the last chart_window ticks. Their numbers live in one
- * html_history_t owned by this module, written by render_tick_create()
- * (in the daemon: the collector thread, once per tick) and replaced by
- * render_configure() (main, before the collector starts). history_lock
- * guards it, so tests and tools that render from several threads stay
- * safe; in the daemon it is never contended. A tick's "html" event carries
+ * html_history_t owned by this module, written by render_tick_create() and
+ * render_tick_create_json() (in the daemon: the collector thread, once per
+ * tick), read by whichever thread draws a tick's views (the collector, or
+ * the first stream that wants the views of a tick made while nobody
+ * watched) and replaced by render_configure() (main, before the collector
+ * starts). history_lock guards it; in the daemon it is contended at most
+ * when a viewer arrives at an idle daemon. A tick's "html" event carries
  * full charts, so a new viewer's first event already shows the whole window.
  */
 #ifndef SSE_RENDER_H
