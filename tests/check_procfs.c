@@ -1015,22 +1015,33 @@ START_TEST(kept_files_read_anew)
 }
 END_TEST
 
-/* A load as /proc/loadavg writes it parses to the double strtod gives, exactly. */
+/*
+ * Every load d.dd from 0.00 to 99.99, as /proc/loadavg writes it, parses to
+ * the double strtod gives, exactly: three per file (load1, 5 and 15).
+ */
 START_TEST(decimals_round_as_strtod)
 {
-	char dir[] = "/tmp/check_procfs.XXXXXX", path[PATH_MAX], text[64], num[16];
+	char dir[] = "/tmp/check_procfs.XXXXXX", path[PATH_MAX], text[96], num[3][16];
 	struct procfs_loadavg la;
 	unsigned off = 0;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/loadavg", dir);
-	for (unsigned v = 0; v < 10000; v++) {
-		snprintf(num, sizeof(num), "%u.%02u", v / 100, v % 100);
-		snprintf(text, sizeof(text), "%s 0.40 0.30 2/100 999\n", num);
+	for (unsigned v = 0; v < 10000; v += 3) {
+		double got[3];
+
+		for (unsigned k = 0; k < 3; k++)
+			snprintf(num[k], sizeof(num[k]), "%u.%02u", (v + k) % 10000 / 100,
+			    (v + k) % 100);
+		snprintf(text, sizeof(text), "%s %s %s 2/100 999\n", num[0], num[1], num[2]);
 		put_file(path, text);
 		ck_assert_int_eq(procfs_read_loadavg(dir, &la), 0);
-		if (la.load1 != strtod(num, NULL))
-			off++;
+		got[0] = la.load1;
+		got[1] = la.load5;
+		got[2] = la.load15;
+		for (unsigned k = 0; k < 3; k++)
+			if (got[k] != strtod(num[k], NULL))
+				off++;
 	}
 	ck_assert_msg(off == 0, "%u of 10000 loads are off by an ulp or more", off);
 	procfs_close_files();
@@ -1100,6 +1111,7 @@ procfs_suite(void)
 	tc = tcase_create("kept files");
 	tcase_add_test(tc, kept_files_read_anew);
 	tcase_add_test(tc, decimals_round_as_strtod);
+	tcase_set_timeout(tc, 30);	/* 3,334 file writes: slow under ASan */
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pidstat");
