@@ -1,6 +1,7 @@
 #include "broadcast.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,8 +12,24 @@
 #include "stats.h"
 #include "xmem.h"
 
+/*
+ * A wake-up group: the streams pinned to one CPU, woken there by their own
+ * waker thread pinned to the same CPU, so every wake-up is local to the CPU
+ * (no inter-processor interrupt per stream). One cache line each: streams
+ * of different groups share no word.
+ */
+struct wake_group {
+	_Atomic uint32_t seq;	/* the group's streams wait on this word */
+	_Atomic uint32_t go;	/* the waker waits on this word */
+	int cpu;		/* -1: not pinned, no waker: wake_all() wakes seq itself */
+	unsigned members;	/* streams in the group, guarded by registry_lock */
+	pthread_t waker;
+	int waker_running;	/* set and read by main (init, finalise) */
+} __attribute__((aligned(64)));
+
 struct broadcast_sub {
 	ring_t *ring;
+	struct wake_group *group;	/* set at subscribe, never changes */
 	size_t index;		/* position in subs[], guarded by registry_lock */
 	/* Written by the stream's own thread only; read by broadcast_sent(). */
 	_Atomic uint64_t events_sent, bytes_sent;
@@ -38,8 +55,12 @@ static size_t history_cap, history_len, history_head;
 
 static atomic_bool stopping;
 static atomic_uint nsubs_hint;		/* nsubs, readable without the lock */
-static _Atomic uint32_t wake_seq;	/* the futex word */
 static _Atomic int64_t last_wake_ns;	/* CLOCK_MONOTONIC of the last wake_all() */
+
+/* Set up by init and torn down by finalise, both from main; fixed between. */
+static struct wake_group *groups;
+static unsigned ngroups;
+static atomic_bool wakers_quit;
 
 /*
  * The pulse thread: wakes every stream when pulse_ms have passed without a
@@ -85,6 +106,88 @@ pulse_main(void *arg)
 	}
 	pthread_mutex_unlock(&pulse_lock);
 	return NULL;
+}
+
+/* A group's waker: one FUTEX_WAKE of its streams per go, from their own CPU. */
+static void *
+waker_main(void *arg)
+{
+	struct wake_group *g = arg;
+	uint32_t seen = atomic_load_explicit(&g->go, memory_order_acquire);
+
+	while (!atomic_load_explicit(&wakers_quit, memory_order_acquire)) {
+		uint32_t go = atomic_load_explicit(&g->go, memory_order_acquire);
+
+		if (go == seen) {
+			futex_wait(&g->go, go, NULL);
+			continue;
+		}
+		seen = go;
+		atomic_fetch_add_explicit(&g->seq, 1, memory_order_release);
+		futex_wake_all(&g->seq);
+	}
+	return NULL;
+}
+
+/* One group per CPU of cpus, each with its waker there; one plain group without. */
+static void
+groups_start(const cpu_set_t *cpus)
+{
+	unsigned n = cpus != NULL ? (unsigned)CPU_COUNT(cpus) : 0;
+	sigset_t all, old;
+
+	ngroups = n > 1 ? n : 1;
+	groups = xaligned_calloc(64, ngroups, sizeof(*groups));
+	for (unsigned i = 0; i < ngroups; i++)
+		groups[i].cpu = -1;
+	if (n <= 1)
+		return;		/* one CPU: nothing to spread */
+	atomic_store(&wakers_quit, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int cpu = 0, i = 0; cpu < CPU_SETSIZE && (unsigned)i < ngroups; cpu++) {
+		struct wake_group *g;
+		pthread_attr_t attr;
+		cpu_set_t one;
+
+		if (!CPU_ISSET(cpu, cpus))
+			continue;
+		g = &groups[i++];
+		g->cpu = cpu;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 65536);
+		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+		if (pthread_create(&g->waker, &attr, waker_main, g) == 0) {
+			g->waker_running = 1;
+		} else {
+			log_warnx("broadcast: cannot start the waker for CPU %d: "
+			    "its streams are woken from elsewhere", cpu);
+			g->cpu = -1;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+groups_stop(void)
+{
+	atomic_store_explicit(&wakers_quit, 1, memory_order_release);
+	for (unsigned i = 0; i < ngroups; i++) {
+		struct wake_group *g = &groups[i];
+
+		if (!g->waker_running)
+			continue;
+		atomic_fetch_add_explicit(&g->go, 1, memory_order_release);
+		futex_wake_all(&g->go);
+		pthread_join(g->waker, NULL);
+		g->waker_running = 0;
+	}
+	free(groups);
+	groups = NULL;
+	ngroups = 0;
 }
 
 static void
@@ -134,8 +237,9 @@ broadcast_set_pulse(unsigned ms)
 }
 
 void
-broadcast_init(unsigned history_ticks, unsigned max_subscribers)
+broadcast_init(unsigned history_ticks, unsigned max_subscribers, const cpu_set_t *cpus)
 {
+	groups_start(cpus);
 	pthread_mutex_lock(&registry_lock);
 	history_cap = history_ticks ? history_ticks : 1;
 	history = xcalloc(history_cap, sizeof(*history));
@@ -164,6 +268,7 @@ broadcast_finalise(void)
 	subs = NULL;
 	nsubs = subs_cap = 0;
 	pthread_mutex_unlock(&registry_lock);
+	groups_stop();
 }
 
 /* The i-th oldest tick of the history. registry_lock held. */
@@ -173,12 +278,22 @@ history_at(size_t i)
 	return history[(history_head + history_cap - history_len + i) % history_cap];
 }
 
+/* Wake every waiting stream: a word and a FUTEX_WAKE per group, not per stream. */
 static void
 wake_all(void)
 {
 	atomic_store_explicit(&last_wake_ns, mono_ns(), memory_order_relaxed);
-	atomic_fetch_add_explicit(&wake_seq, 1, memory_order_release);
-	futex_wake_all(&wake_seq);
+	for (unsigned i = 0; i < ngroups; i++) {
+		struct wake_group *g = &groups[i];
+
+		if (g->cpu == -1) {
+			atomic_fetch_add_explicit(&g->seq, 1, memory_order_release);
+			futex_wake_all(&g->seq);
+		} else {
+			atomic_fetch_add_explicit(&g->go, 1, memory_order_release);
+			futex_wake_one(&g->go);
+		}
+	}
 }
 
 void
@@ -261,6 +376,11 @@ broadcast_subscribe(size_t capacity, int have_last_id, uint64_t last_id, int *re
 
 	sub = xcalloc(1, sizeof(*sub));
 	sub->ring = ring_create(capacity);
+	sub->group = &groups[0];	/* the group with the fewest streams */
+	for (unsigned i = 1; i < ngroups; i++)
+		if (groups[i].members < sub->group->members)
+			sub->group = &groups[i];
+	sub->group->members++;
 	for (size_t i = first; i < history_len; i++)
 		(void)ring_push(sub->ring, render_tick_ref(history_at(i)));
 
@@ -292,6 +412,7 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 	subs[sub->index] = subs[nsubs - 1];
 	subs[sub->index]->index = sub->index;
 	nsubs--;
+	sub->group->members--;
 	closed_events_sent += atomic_load_explicit(&sub->events_sent, memory_order_relaxed);
 	closed_bytes_sent += atomic_load_explicit(&sub->bytes_sent, memory_order_relaxed);
 	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
@@ -338,7 +459,7 @@ broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tic
 	int64_t due = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec;
 
 	for (;;) {
-		uint32_t seen = atomic_load_explicit(&wake_seq, memory_order_acquire);
+		uint32_t seen = atomic_load_explicit(&sub->group->seq, memory_order_acquire);
 
 		if (atomic_load_explicit(&stopping, memory_order_acquire))
 			return BROADCAST_STOPPING;
@@ -348,8 +469,20 @@ broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tic
 		if (mono_ns() + (int64_t)atomic_load_explicit(&pulse_ms, memory_order_relaxed) * 1000000 >=
 		    due)
 			return BROADCAST_TIMEOUT;
-		futex_wait(&wake_seq, seen, NULL);
+		futex_wait(&sub->group->seq, seen, NULL);
 	}
+}
+
+int
+broadcast_sub_cpu(const broadcast_sub_t *sub)
+{
+	return sub->group->cpu;
+}
+
+unsigned
+broadcast_groups(void)
+{
+	return ngroups;
 }
 
 uint64_t

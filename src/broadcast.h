@@ -5,7 +5,8 @@
  * Threads: the collector thread calls broadcast_publish() once per tick;
  * connection threads call broadcast_subscribe(), broadcast_next() and
  * broadcast_unsubscribe() for their own stream; main calls init, stop and
- * finalise.
+ * finalise; the waker threads (one per group) and the pulse thread are
+ * this module's own.
  *
  * registry_lock guards the subscriber array, the history ring and the
  * stopping flag's transitions. publish holds it while it appends the tick to
@@ -14,11 +15,21 @@
  * fills a new subscriber's ring from the history, so a new stream sees every
  * tick exactly once, with no gap and no duplicate between replay and live.
  *
- * Wake-up: one 32-bit futex word, wake_seq, incremented after every publish
- * (and on stop), then one FUTEX_WAKE for all sleepers: O(1) system calls per
- * publish whatever the number of streams. A waiting stream reads wake_seq
- * before it checks its ring and sleeps only while the word still has that
- * value, so a publish between the check and the sleep is never lost.
+ * Wake-up: streams are split into wake-up groups, one per CPU the daemon
+ * may use (or a single one). Each group has a 32-bit futex word, seq, that
+ * its streams sleep on, and a waker thread pinned to its CPU; a stream's
+ * thread is pinned there too (stream.c). After every publish (and on stop
+ * and pulse) wake_all() bumps each waker's own word and wakes it; the waker
+ * increments seq and makes one FUTEX_WAKE for all its sleepers. So a
+ * publish costs O(CPUs) system calls whatever the number of streams, and
+ * each stream is woken from its own CPU: no inter-processor interrupt per
+ * stream, which on a 2-CPU VM halved the time to wake 10,000 bare threads
+ * (bench/NOTES.md). A group that is not pinned has no waker: wake_all()
+ * wakes its seq itself. A waiting stream reads its group's seq before it
+ * checks its ring and sleeps only while the word still has that value, so
+ * a publish between the check and the sleep is never lost. groups and
+ * ngroups are fixed between init and finalise; members is guarded by
+ * registry_lock.
  *
  * Timeouts without a timer per stream: a waiting stream sleeps on the futex
  * with no timeout. The pulse thread (started by init, joined by finalise)
@@ -30,6 +41,7 @@
 #ifndef SSE_BROADCAST_H
 #define SSE_BROADCAST_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -49,9 +61,12 @@ enum broadcast_status {
 
 /*
  * Ready the module: keep history ticks for replay, allow max_subscribers;
- * starts the pulse thread.
+ * starts the pulse thread. With cpus holding two CPUs or more, one wake-up
+ * group per CPU of the set, each with its waker thread pinned there, and
+ * new streams join the group with the fewest; with cpus NULL (or one CPU),
+ * one group, woken by the publisher itself.
  */
-void broadcast_init(unsigned history, unsigned max_subscribers);
+void broadcast_init(unsigned history, unsigned max_subscribers, const cpu_set_t *cpus);
 
 /* Wake every waiting stream at least every ms milliseconds (any thread). */
 void broadcast_set_pulse(unsigned ms);
@@ -99,6 +114,15 @@ void broadcast_sub_sent(broadcast_sub_t *sub, uint64_t events, uint64_t bytes);
 
 /* Events and bytes written by every stream since start, open or closed. */
 void broadcast_sent(uint64_t *events, uint64_t *bytes);
+
+/*
+ * The CPU of sub's wake-up group, or -1 for a group that is not pinned. The
+ * stream's thread should run there: then its wake-ups are local to the CPU.
+ */
+int broadcast_sub_cpu(const broadcast_sub_t *sub);
+
+/* Wake-up groups, 1 or more (fixed from init to finalise). */
+unsigned broadcast_groups(void);
 
 /* Ticks dropped from sub's ring because it was full. */
 uint64_t broadcast_sub_dropped(broadcast_sub_t *sub);

@@ -64,6 +64,9 @@ static const struct config_key keys[] = {
 	{ "connection_memory", CONFIG_SIZE, 4096, 16777216, "8K",
 	  FIELD(connection_memory), 0,
 	  "memory pool of each connection" },
+	{ "stream_affinity", CONFIG_BOOL, 0, 0, "yes", FIELD(stream_affinity), 0,
+	  "spread stream threads over the CPUs the daemon may run on, one "
+	  "wake-up group per CPU; no lets the scheduler place them" },
 	{ "timeout", CONFIG_UINT, 2, 86400, "60", FIELD(timeout), 0,
 	  "seconds an idle connection is kept; must exceed twice heartbeat" },
 	{ "procfs", CONFIG_PATH, 0, 0, "/proc", FIELD(procfs), 0,

@@ -37,6 +37,7 @@ struct config {
 	unsigned client_buffer;		/* ticks queued per stream before drops, 1 .. 100000, default 32 */
 	size_t thread_stack;		/* bytes per connection thread, 16K .. 64M, default 64K */
 	size_t connection_memory;	/* bytes of MHD pool per connection, 4K .. 16M, default 32K */
+	int stream_affinity;		/* pin stream threads to CPUs, one wake-up group each, default yes */
 	unsigned timeout;		/* idle seconds before a connection is closed, 2 .. 86400, default 60 */
 	char procfs[PATH_MAX];		/* where /proc is mounted, default "/proc" */
 	char sysfs[PATH_MAX];		/* where /sys is mounted, default "/sys" */

@@ -34,4 +34,11 @@ futex_wake_all(_Atomic uint32_t *word)
 	    NULL, NULL, 0);
 }
 
+/* Wake one thread sleeping on word. */
+static inline void
+futex_wake_one(_Atomic uint32_t *word)
+{
+	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 #endif

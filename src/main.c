@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,7 @@ main(int argc, char **argv)
 	struct config_listen bound;
 	collector_t *collector;
 	sigset_t sigs;
+	cpu_set_t cpus;
 	struct timespec t0, t1;
 	char url[128], status[160];
 
@@ -184,7 +186,11 @@ main(int argc, char **argv)
 	raise_fd_limit(cfg.max_clients);
 
 	clock_gettime(CLOCK_REALTIME, &t0);
-	broadcast_init(cfg.history, cfg.max_clients);
+	/* The CPUs this process may use (systemd's CPUAffinity=, taskset). */
+	if (cfg.stream_affinity && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		broadcast_init(cfg.history, cfg.max_clients, &cpus);
+	else
+		broadcast_init(cfg.history, cfg.max_clients, NULL);
 	render_configure(cfg.chart_window);
 	stream_configure(cfg.heartbeat, cfg.client_buffer);
 	/*
@@ -203,8 +209,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	config_format_listen(&bound, url, sizeof(url));
-	log_info("listening on http://%s/ (interval %g s, max_clients %u)", url,
-	    cfg.interval, cfg.max_clients);
+	log_info("listening on http://%s/ (interval %g s, max_clients %u, %u wake-up groups)",
+	    url, cfg.interval, cfg.max_clients, broadcast_groups());
 	snprintf(status, sizeof(status), "listening on http://%s/", url);
 	service_ready(status);
 

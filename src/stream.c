@@ -1,6 +1,8 @@
 #include "stream.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +227,26 @@ stream_free(void *cls)
 	atomic_fetch_sub(&streams_open, 1);
 }
 
+/*
+ * Move the calling thread, the stream's connection thread, onto the CPU of
+ * its wake-up group: then the group's waker wakes it without an
+ * inter-processor interrupt (see broadcast.h).
+ */
+static void
+pin_to_group(const broadcast_sub_t *sub)
+{
+	int cpu = broadcast_sub_cpu(sub);
+	cpu_set_t one;
+	int err;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if ((err = pthread_setaffinity_np(pthread_self(), sizeof(one), &one)) != 0)
+		log_debug("stream: cannot move to CPU %d: %s", cpu, strerror(err));
+}
+
 enum stream_open_status
 stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
     struct MHD_Response **response)
@@ -242,6 +264,7 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 		return STREAM_FULL;
 	}
 	atomic_fetch_add(&streams_open, 1);	/* stream_free() takes it back */
+	pin_to_group(s->sub);
 
 	strbuf_printf(&pre, "retry: %d\n\n", STREAM_RETRY_MS);
 	if (reset)

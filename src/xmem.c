@@ -34,6 +34,21 @@ xcalloc(size_t n, size_t size)
 }
 
 void *
+xaligned_calloc(size_t align, size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (n == 0 || size == 0 || n > (size_t)-1 / size)
+		out_of_memory(n, size);
+	bytes = (n * size + align - 1) / align * align;	/* aligned_alloc wants a multiple */
+	if ((p = aligned_alloc(align, bytes)) == NULL)
+		out_of_memory(n, size);
+	memset(p, 0, bytes);
+	return p;
+}
+
+void *
 xreallocarray(void *p, size_t n, size_t size)
 {
 	void *q;

@@ -11,6 +11,8 @@
 void *xmalloc(size_t size);
 /* calloc(n, size) or exit; checks the multiplication. */
 void *xcalloc(size_t n, size_t size);
+/* n zeroed elements of size at an address aligned to align (a power of 2), or exit. */
+void *xaligned_calloc(size_t align, size_t n, size_t size);
 /* realloc(p, n * size) or exit; checks the multiplication. */
 void *xreallocarray(void *p, size_t n, size_t size);
 /* strdup(s) or exit. */

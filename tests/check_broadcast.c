@@ -1,8 +1,10 @@
 /* The broadcast: history replay, resets, limits, drop-oldest for slow
  * streams, timeouts, stop, and many streams blocked on one wake-all while a
- * publisher runs (run under ThreadSanitizer too). */
+ * publisher runs, with one wake-up group or one per CPU (run under
+ * ThreadSanitizer too). */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -62,7 +64,7 @@ mono_s(void)
 static void
 setup(void)
 {
-	broadcast_init(5, 4);
+	broadcast_init(5, 4, NULL);
 }
 
 static void
@@ -297,14 +299,26 @@ consume(void *arg)
 	}
 }
 
+/* The CPUs this test may run on. */
+static cpu_set_t
+allowed_cpus(void)
+{
+	cpu_set_t cpus;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+	return cpus;
+}
+
+/* _i: 0 one group, 1 a group per allowed CPU. */
 START_TEST(many_streams_one_publisher)
 {
 	static struct consumer c[STREAMS];
 	pthread_t th[STREAMS];
+	cpu_set_t cpus = allowed_cpus();
 	int reset;
 
 	broadcast_finalise();
-	broadcast_init(10, STREAMS);
+	broadcast_init(10, STREAMS, _i ? &cpus : NULL);
 	for (int i = 0; i < STREAMS; i++) {
 		c[i].sub = broadcast_subscribe(TICKS + 1, 0, 0, &reset);
 		ck_assert_ptr_nonnull(c[i].sub);
@@ -341,6 +355,127 @@ START_TEST(many_streams_one_publisher)
 }
 END_TEST
 
+/* Streams join the group with the fewest; each group's CPU is one allowed. */
+START_TEST(streams_spread_over_groups)
+{
+	enum { PER = 5 };
+	cpu_set_t cpus = allowed_cpus();
+	unsigned ncpu = (unsigned)CPU_COUNT(&cpus), ngroups;
+	broadcast_sub_t *subs[64 * PER + 1];
+	unsigned per_cpu[CPU_SETSIZE] = { 0 }, n;
+	int reset, cpu;
+
+	broadcast_finalise();
+	broadcast_init(5, 1000, &cpus);
+	ngroups = broadcast_groups();
+	ck_assert_uint_eq(ngroups, ncpu > 1 ? ncpu : 1);
+	if (ngroups > 64)
+		ngroups = 64;	/* the test's array; the spread is the same */
+	n = ngroups * PER;
+	for (unsigned i = 0; i < n; i++) {
+		subs[i] = broadcast_subscribe(4, 0, 0, &reset);
+		ck_assert_ptr_nonnull(subs[i]);
+		cpu = broadcast_sub_cpu(subs[i]);
+		if (ncpu > 1) {
+			ck_assert_int_ge(cpu, 0);
+			ck_assert(CPU_ISSET(cpu, &cpus));
+			per_cpu[cpu]++;
+		} else {
+			ck_assert_int_eq(cpu, -1);
+		}
+	}
+	if (ncpu > 1 && broadcast_groups() <= 64)
+		for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			ck_assert_uint_eq(per_cpu[cpu], CPU_ISSET(cpu, &cpus) ? PER : 0);
+	/* Emptying one group: the next stream goes there. */
+	cpu = broadcast_sub_cpu(subs[0]);
+	for (unsigned i = 0; i < n; i++)
+		if (subs[i] != NULL && broadcast_sub_cpu(subs[i]) == cpu) {
+			broadcast_unsubscribe(subs[i]);
+			subs[i] = NULL;
+		}
+	subs[n] = broadcast_subscribe(4, 0, 0, &reset);
+	ck_assert_int_eq(broadcast_sub_cpu(subs[n]), cpu);
+	for (unsigned i = 0; i <= n; i++)
+		broadcast_unsubscribe(subs[i]);
+
+	/* No set (stream_affinity = no): one group, not pinned. */
+	broadcast_finalise();
+	broadcast_init(5, 4, NULL);
+	ck_assert_uint_eq(broadcast_groups(), 1);
+	subs[0] = broadcast_subscribe(4, 0, 0, &reset);
+	ck_assert_int_eq(broadcast_sub_cpu(subs[0]), -1);
+	broadcast_unsubscribe(subs[0]);
+}
+END_TEST
+
+struct waiter {
+	broadcast_sub_t *sub;
+	double woken_after;	/* seconds from the start until broadcast_next returned */
+	enum broadcast_status status;
+	double t0;
+};
+
+static void *
+wait_one(void *arg)
+{
+	struct waiter *w = arg;
+	struct timespec deadline = in_ms(600000);	/* well past one pulse */
+	render_tick_t *t = NULL;
+
+	w->status = broadcast_next(w->sub, &deadline, &t);
+	w->woken_after = mono_s() - w->t0;
+	render_tick_unref(t);
+	return NULL;
+}
+
+/*
+ * One publish wakes a waiting stream in every group at once, also in a
+ * group whose CPU cannot be used (CPU 1023: its waker cannot start there, so
+ * the publisher wakes that group itself). The pulse is set to a minute, so
+ * a group left asleep would show as a stream woken a minute late.
+ */
+START_TEST(publish_wakes_every_group)
+{
+	enum { MAXW = 2 * 65 };
+	struct waiter w[MAXW];
+	pthread_t th[MAXW];
+	cpu_set_t cpus = allowed_cpus();
+	unsigned nw;
+	int reset, unpinned = 0;
+
+	CPU_SET(CPU_SETSIZE - 1, &cpus);	/* a CPU no machine here has */
+	broadcast_finalise();
+	broadcast_init(5, MAXW, &cpus);
+	broadcast_set_pulse(60000);
+	nw = 2 * broadcast_groups();
+	if (nw > MAXW)
+		nw = MAXW;
+	for (unsigned i = 0; i < nw; i++) {
+		w[i].sub = broadcast_subscribe(4, 0, 0, &reset);
+		ck_assert_ptr_nonnull(w[i].sub);
+		unpinned += broadcast_sub_cpu(w[i].sub) == -1;
+		w[i].t0 = mono_s();
+		ck_assert_int_eq(pthread_create(&th[i], NULL, wait_one, &w[i]), 0);
+	}
+	/* Each group has two streams; the one on CPU 1023 is not pinned. */
+	ck_assert_int_eq(unpinned, 2);
+	{
+		struct timespec settle = { 0, 200000000 };
+
+		nanosleep(&settle, NULL);	/* let them all fall asleep */
+	}
+	publish_seq(42);
+	for (unsigned i = 0; i < nw; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].status, BROADCAST_TICK);
+		ck_assert_msg(w[i].woken_after < 30.0, "stream %u woken after %.1f s", i,
+		    w[i].woken_after);
+		broadcast_unsubscribe(w[i].sub);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -359,7 +494,9 @@ main(void)
 	tcase_add_test(tc, slow_stream_drops_oldest_others_unaffected);
 	tcase_add_test(tc, next_times_out_then_stops);
 	tcase_add_checked_fixture(tt, setup, teardown);
-	tcase_add_test(tt, many_streams_one_publisher);
+	tcase_add_loop_test(tt, many_streams_one_publisher, 0, 2);
+	tcase_add_test(tt, streams_spread_over_groups);
+	tcase_add_test(tt, publish_wakes_every_group);
 	tcase_set_timeout(tt, 120);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tt);

@@ -145,7 +145,8 @@ START_TEST(key_table)
 {
 	static const char *const names[] = {
 		"listen", "interval", "heartbeat", "history", "chart_window", "max_clients",
-		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory", "timeout",
+		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory",
+		"stream_affinity", "timeout",
 		"procfs", "sysfs", "webroot", "rootfs", "include_tmpfs",
 	};
 	static const char *const reloadable[] = {
@@ -187,6 +188,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.client_buffer, 32);
 	ck_assert_uint_eq(c.thread_stack, 64 * 1024);
 	ck_assert_uint_eq(c.connection_memory, 8 * 1024);
+	ck_assert_int_eq(c.stream_affinity, 1);
 	ck_assert_uint_eq(c.timeout, 60);
 	ck_assert_str_eq(c.procfs, "/proc");
 	ck_assert_str_eq(c.sysfs, "/sys");
@@ -215,6 +217,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_uint_eq(c.client_buffer, 64);
 	ck_assert_uint_eq(c.thread_stack, 128 * 1024);
 	ck_assert_uint_eq(c.connection_memory, 1024 * 1024);
+	ck_assert_int_eq(c.stream_affinity, 0);
 	ck_assert_uint_eq(c.timeout, 21);
 	ck_assert_str_eq(c.procfs, "/srv/proc");
 	ck_assert_str_eq(c.sysfs, "/srv/sys#not-a-comment");
