@@ -11,9 +11,10 @@ set multiplot layout 3,1 title title
 
 set ylabel "publish-to-receive latency (ms)"
 set yrange [0:*]
-plot tsv using 1:4 with linespoints lw 2 title "p50", \
-     tsv using 1:6 with linespoints lw 2 title "p99", \
-     tsv using 1:7 with linespoints dt 2 title "max"
+plot tsv using 1:20 with linespoints lw 2 title "p50, kernel rx", \
+     tsv using 1:21 with linespoints lw 2 title "p99, kernel rx", \
+     tsv using 1:4 with linespoints dt 2 title "p50, read", \
+     tsv using 1:6 with linespoints dt 2 title "p99, read"
 
 set ylabel "CPU per delivered event (us)"
 set key bottom right

@@ -8,9 +8,12 @@
  * so the port is picked at connect time per 4-tuple: past the 28k ephemeral
  * ports of one address). Each stream's bytes are de-chunked and parsed as SSE
  * in place; for every "snapshot" event it checks that "id:" follows the
- * previous one by exactly 1 (seq gap otherwise) and takes the latency as its
- * receive time (CLOCK_REALTIME, read after each read()) minus the JSON's
- * "timestamp_ns".
+ * previous one by exactly 1 (seq gap otherwise) and takes two latencies,
+ * each minus the JSON's "timestamp_ns": the read time (CLOCK_REALTIME after
+ * each recvmsg()), and the kernel's receive time of the newest bytes read
+ * (SO_TIMESTAMPNS, CLOCK_REALTIME too). The first includes the time this
+ * one thread waited for a CPU behind the daemon's threads on a shared host;
+ * the second is when a viewer's host had the event.
  *
  * Phases: ramp (until every stream got its first event, or failed), warm-up
  * (-w s), measurement window (-d s), then optionally SIGTERM to the daemon
@@ -91,9 +94,14 @@ static struct opts o = {
 
 static struct conn *conns;
 static int epfd;
-static uint32_t *hist;
-static uint64_t hist_over, hist_count;
-static int64_t lat_max_ns;
+struct hist {
+	uint32_t *b;		/* HIST_BUCKETS buckets of HIST_US */
+	uint64_t over, count;
+	int64_t max_ns;
+};
+static struct hist lat;		/* receive time taken after read() */
+static struct hist klat;	/* the kernel's receive time of the bytes (SO_TIMESTAMPNS) */
+static int64_t cur_krx_ns;	/* kernel receive time of the read being parsed, 0: none */
 static char request[1024];
 static size_t request_len;
 
@@ -239,6 +247,7 @@ open_conn(unsigned i)
 	if (c->fd == -1)
 		die("socket");
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (o.nsrc > 0) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sin_family = AF_INET;
@@ -286,39 +295,39 @@ line_append(struct conn *c, const char *p, size_t n)
 }
 
 static void
-hist_add(int64_t ns)
+hist_add(struct hist *h, int64_t ns)
 {
 	int64_t b = ns < 0 ? 0 : ns / (HIST_US * 1000);
 
-	if (ns > lat_max_ns)
-		lat_max_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
 	if (b >= HIST_BUCKETS)
-		hist_over++;
+		h->over++;
 	else
-		hist[b]++;
-	hist_count++;
+		h->b[b]++;
+	h->count++;
 }
 
 /* The latency (ms) below which a fraction q of the window's samples fall. */
 static double
-hist_quantile(double q)
+hist_quantile(const struct hist *h, double q)
 {
-	uint64_t want = (uint64_t)(q * (double)hist_count), seen = 0;
+	uint64_t want = (uint64_t)(q * (double)h->count), seen = 0;
 
-	if (hist_count == 0)
+	if (h->count == 0)
 		return -1;
-	if (want >= hist_count)
-		want = hist_count - 1;
+	if (want >= h->count)
+		want = h->count - 1;
 	for (size_t b = 0; b < HIST_BUCKETS; b++) {
-		seen += hist[b];
+		seen += h->b[b];
 		if (seen > want) {
 			/* The bucket's upper edge, but never above the largest sample. */
 			double ms = (double)((b + 1) * HIST_US) / 1000.0;
 
-			return ms < (double)lat_max_ns / 1e6 ? ms : (double)lat_max_ns / 1e6;
+			return ms < (double)h->max_ns / 1e6 ? ms : (double)h->max_ns / 1e6;
 		}
 	}
-	return (double)lat_max_ns / 1e6;
+	return (double)h->max_ns / 1e6;
 }
 
 static uint64_t
@@ -368,7 +377,9 @@ dispatch_event(struct conn *c, int64_t rx_ns)
 		first_events++;
 	} else if (in_window) {
 		win_events++;
-		hist_add(rx_ns - c->ev_ts);
+		hist_add(&lat, rx_ns - c->ev_ts);
+		if (cur_krx_ns != 0)
+			hist_add(&klat, cur_krx_ns - c->ev_ts);
 	}
 reset:
 	c->ev_has_id = c->ev_is_snapshot = c->ev_has_ts = c->ev_named = c->ev_has_seq = 0;
@@ -542,9 +553,28 @@ static void
 on_readable(unsigned i, char *buf)
 {
 	struct conn *c = &conns[i];
-	ssize_t n = read(c->fd, buf, READ_SIZE);
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = READ_SIZE };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(c->fd, &msg, 0);
 	int64_t rx_ns = now_real_ns();
 	int first = c->got_first;
+
+	/* With SO_TIMESTAMPNS, when the kernel received the newest bytes read. */
+	cur_krx_ns = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); n > 0 && cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			cur_krx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		}
 
 	if (n == 0) {
 		close_conn(c, C_ENDED);
@@ -654,7 +684,8 @@ main(int argc, char **argv)
 	    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n"
 	    "User-Agent: sseload\r\n\r\n", o.path, o.host, o.port);
 	if ((conns = calloc(o.n, sizeof(*conns))) == NULL ||
-	    (hist = calloc(HIST_BUCKETS, sizeof(*hist))) == NULL ||
+	    (lat.b = calloc(HIST_BUCKETS, sizeof(*lat.b))) == NULL ||
+	    (klat.b = calloc(HIST_BUCKETS, sizeof(*klat.b))) == NULL ||
 	    (buf = malloc(READ_SIZE)) == NULL)
 		die("calloc");
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -769,11 +800,17 @@ main(int argc, char **argv)
 		printf("window_s=%.3f\n", win);
 		printf("events=%" PRIu64 "\n", win_events);
 		printf("events_total=%" PRIu64 "\n", total_events);
-		printf("lat_p50_ms=%.2f\n", hist_quantile(0.50));
-		printf("lat_p90_ms=%.2f\n", hist_quantile(0.90));
-		printf("lat_p99_ms=%.2f\n", hist_quantile(0.99));
-		printf("lat_max_ms=%.2f\n", (double)lat_max_ns / 1e6);
-		printf("lat_over_20s=%" PRIu64 "\n", hist_over);
+		printf("lat_p01_ms=%.2f\n", hist_quantile(&lat, 0.01));
+		printf("lat_p10_ms=%.2f\n", hist_quantile(&lat, 0.10));
+		printf("lat_p50_ms=%.2f\n", hist_quantile(&lat, 0.50));
+		printf("lat_p90_ms=%.2f\n", hist_quantile(&lat, 0.90));
+		printf("lat_p99_ms=%.2f\n", hist_quantile(&lat, 0.99));
+		printf("lat_max_ms=%.2f\n", (double)lat.max_ns / 1e6);
+		printf("klat_p01_ms=%.2f\n", hist_quantile(&klat, 0.01));
+		printf("klat_p50_ms=%.2f\n", hist_quantile(&klat, 0.50));
+		printf("klat_p99_ms=%.2f\n", hist_quantile(&klat, 0.99));
+		printf("klat_samples=%" PRIu64 "\n", klat.count);
+		printf("lat_over_20s=%" PRIu64 "\n", lat.over);
 		printf("seq_gaps=%" PRIu64 "\n", total_gaps);
 		printf("seq_backwards=%" PRIu64 "\n", dup_or_back);
 		printf("seq_mismatch=%" PRIu64 "\n", seq_mismatch);
@@ -804,8 +841,8 @@ main(int argc, char **argv)
 		fflush(stdout);
 		fprintf(stderr, "sseload: %u streams, window %.1f s: %" PRIu64 " events, "
 		    "p50 %.2f p99 %.2f max %.2f ms, %" PRIu64 " seq gaps, %u ended early\n",
-		    first_events, win, win_events, hist_quantile(0.5), hist_quantile(0.99),
-		    (double)lat_max_ns / 1e6, total_gaps, ended_early);
+		    first_events, win, win_events, hist_quantile(&lat, 0.5), hist_quantile(&lat, 0.99),
+		    (double)lat.max_ns / 1e6, total_gaps, ended_early);
 		rc = (first_events == o.n && ended_early == 0 && total_gaps == 0 &&
 		    parse_errors == 0 && seq_mismatch == 0) ? 0 : 1;
 	}
@@ -821,7 +858,8 @@ main(int argc, char **argv)
 		close(pidfd);
 	close(epfd);
 	free(conns);
-	free(hist);
+	free(lat.b);
+	free(klat.b);
 	free(buf);
 	return rc;
 }
