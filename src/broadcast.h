@@ -56,15 +56,19 @@ enum broadcast_status {
 	BROADCAST_STOPPING,	/* the daemon is shutting down: end the stream */
 };
 
+/* How many streams more than the smallest group a group may take (see init). */
+#define BROADCAST_GROUP_SLACK 16
+
 /* A pulse period until broadcast_set_pulse() sets one. */
 #define BROADCAST_PULSE_DEFAULT_MS 7500
 
 /*
  * Ready the module: keep history ticks for replay, allow max_subscribers;
  * starts the pulse thread. With cpus holding two CPUs or more, one wake-up
- * group per CPU of the set, each with its waker thread pinned there, and
- * new streams join the group with the fewest; with cpus NULL (or one CPU),
- * one group, woken by the publisher itself.
+ * group per CPU of the set, each with its waker thread pinned there; a new
+ * stream joins the group of the CPU its thread runs on, or the group with
+ * the fewest streams when that one has BROADCAST_GROUP_SLACK more. With cpus
+ * NULL (or one CPU), one group, woken by the publisher itself.
  */
 void broadcast_init(unsigned history, unsigned max_subscribers, const cpu_set_t *cpus);
 

@@ -41,4 +41,13 @@ futex_wake_one(_Atomic uint32_t *word)
 	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/* Wake up to n threads sleeping on word, the longest sleeping first; returns how many. */
+static inline int
+futex_wake(_Atomic uint32_t *word, int n)
+{
+	long woken = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+
+	return woken < 0 ? 0 : (int)woken;
+}
+
 #endif
