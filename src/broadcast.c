@@ -21,10 +21,10 @@
 struct wake_group {
 	_Atomic uint32_t seq;	/* the group's streams wait on this word */
 	_Atomic uint32_t go;	/* the waker waits on this word */
-	int cpu;		/* -1: not pinned, no waker: wake_all() wakes seq itself */
+	int cpu;		/* -1: not pinned */
 	atomic_uint members;	/* streams in the group: written under registry_lock */
 	pthread_t waker;
-	int waker_running;	/* set and read by main (init, finalise) */
+	int waker_running;	/* 0: no waker, wake_all() wakes seq itself; fixed from init to finalise */
 } __attribute__((aligned(64)));
 
 struct broadcast_sub {
@@ -158,7 +158,33 @@ waker_main(void *arg)
 	return NULL;
 }
 
-/* One group per CPU of cpus, each with its waker there; one plain group without. */
+/* Start g's waker, on g->cpu when that is >= 0; 0 or -1. Signals blocked. */
+static int
+waker_start(struct wake_group *g)
+{
+	pthread_attr_t attr;
+	cpu_set_t one;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 65536);
+	if (g->cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(g->cpu, &one);
+		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+	}
+	err = pthread_create(&g->waker, &attr, waker_main, g);
+	pthread_attr_destroy(&attr);
+	g->waker_running = err == 0;
+	return err == 0 ? 0 : -1;
+}
+
+/*
+ * One group per CPU of cpus, each with its waker pinned there; without cpus
+ * (or with one CPU) one group whose waker runs anywhere. A CPU the waker
+ * cannot run on (offline, outside the cgroup's set) leaves its group
+ * unpinned; a group without a waker is woken by wake_all() itself.
+ */
 static void
 groups_start(const cpu_set_t *cpus)
 {
@@ -169,33 +195,26 @@ groups_start(const cpu_set_t *cpus)
 	groups = xaligned_calloc(64, ngroups, sizeof(*groups));
 	for (unsigned i = 0; i < ngroups; i++)
 		groups[i].cpu = -1;
-	if (n <= 1)
-		return;		/* one CPU: nothing to spread */
+	for (int cpu = 0, i = 0; n > 1 && cpu < CPU_SETSIZE && (unsigned)i < ngroups; cpu++)
+		if (CPU_ISSET(cpu, cpus))
+			groups[i++].cpu = cpu;
 	atomic_store(&wakers_quit, 0);
+	/* No signal is for these threads: main takes them with sigwait(). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (int cpu = 0, i = 0; cpu < CPU_SETSIZE && (unsigned)i < ngroups; cpu++) {
-		struct wake_group *g;
-		pthread_attr_t attr;
-		cpu_set_t one;
+	for (unsigned i = 0; i < ngroups; i++) {
+		struct wake_group *g = &groups[i];
 
-		if (!CPU_ISSET(cpu, cpus))
+		if (waker_start(g) == 0)
 			continue;
-		g = &groups[i++];
-		g->cpu = cpu;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 65536);
-		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
-		if (pthread_create(&g->waker, &attr, waker_main, g) == 0) {
-			g->waker_running = 1;
-		} else {
-			log_warnx("broadcast: cannot start the waker for CPU %d: "
-			    "its streams are woken from elsewhere", cpu);
+		if (g->cpu >= 0) {
+			log_warnx("broadcast: cannot start a waker on CPU %d: its group is not pinned",
+			    g->cpu);
 			g->cpu = -1;
+			if (waker_start(g) == 0)
+				continue;
 		}
-		pthread_attr_destroy(&attr);
+		log_warnx("broadcast: cannot start a waker thread: the publisher wakes its streams");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -315,12 +334,12 @@ wake_all(void)
 	for (unsigned i = 0; i < ngroups; i++) {
 		struct wake_group *g = &groups[i];
 
-		if (g->cpu == -1) {
-			atomic_fetch_add_explicit(&g->seq, 1, memory_order_release);
-			futex_wake_all(&g->seq);
-		} else {
+		if (g->waker_running) {
 			atomic_fetch_add_explicit(&g->go, 1, memory_order_release);
 			futex_wake_one(&g->go);
+		} else {
+			atomic_fetch_add_explicit(&g->seq, 1, memory_order_release);
+			wake_batched(g);
 		}
 	}
 }
