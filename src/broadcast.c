@@ -113,14 +113,17 @@ pulse_main(void *arg)
  * batches. One FUTEX_WAKE of all 5,000 sleepers of a CPU made them all
  * runnable at once, and a reader on the same host (a proxy, the benchmark's
  * client) then got its share of the CPU only after all of them had run:
- * batches keep the run queue short. The futex queues sleepers of one word
+ * batches keep the run queue short. Batches of 64 halved that reader's
+ * median latency at 10,000 streams but, with the reader woken for nearly
+ * every event, made the 19,000-stream tail half as long again; 512 kept
+ * most of the first and none of the second (bench/NOTES.md). The futex queues sleepers of one word
  * in arrival order, and each sleeper came before seq changed (one that
  * comes after sees the new value and does not sleep), so waking at most
  * members + WAKE_BATCH from the head wakes every one that slept on the old
  * value before any that went back to sleep on the new one. A batch that
  * wakes fewer than asked for emptied the queue.
  */
-#define WAKE_BATCH 64
+#define WAKE_BATCH 512
 
 static void
 wake_batched(struct wake_group *g)

@@ -17,19 +17,23 @@
  *
  * Wake-up: streams are split into wake-up groups, one per CPU the daemon
  * may use (or a single one). Each group has a 32-bit futex word, seq, that
- * its streams sleep on, and a waker thread pinned to its CPU; a stream's
- * thread is pinned there too (stream.c). After every publish (and on stop
- * and pulse) wake_all() bumps each waker's own word and wakes it; the waker
- * increments seq and makes one FUTEX_WAKE for all its sleepers. So a
- * publish costs O(CPUs) system calls whatever the number of streams, and
- * each stream is woken from its own CPU: no inter-processor interrupt per
- * stream, which on a 2-CPU VM halved the time to wake 10,000 bare threads
- * (bench/NOTES.md). A group that is not pinned has no waker: wake_all()
- * wakes its seq itself. A waiting stream reads its group's seq before it
- * checks its ring and sleeps only while the word still has that value, so
- * a publish between the check and the sleep is never lost. groups and
- * ngroups are fixed between init and finalise; members is guarded by
- * registry_lock.
+ * its streams sleep on, and a waker thread, pinned to the group's CPU; a
+ * stream's thread is pinned there too (stream.c). After every publish (and
+ * on stop and pulse) wake_all() bumps each waker's own word, go, and wakes
+ * it; the waker increments seq and wakes its sleepers with FUTEX_WAKE, 512
+ * at a time with a sched_yield() between (see wake_batched()). So a
+ * publish costs O(CPUs) system calls from the publisher and O(streams/512)
+ * from the wakers, and each stream is woken from its own CPU: no
+ * inter-processor interrupt per stream, which on a 2-CPU VM halved the
+ * time to wake 10,000 bare threads (bench/NOTES.md). A group whose waker
+ * could not start is woken by wake_all() itself. A waiting stream reads its
+ * group's seq before it checks its ring and sleeps only while the word
+ * still has that value, so a publish between the check and the sleep is
+ * never lost. groups, ngroups and each group's cpu and waker are fixed
+ * between init and finalise; members is an atomic written under
+ * registry_lock and read by the waker without it, as the most it wakes:
+ * a stream is counted before it first sleeps, and the publish that the
+ * waker answers took registry_lock after that.
  *
  * Timeouts without a timer per stream: a waiting stream sleeps on the futex
  * with no timeout. The pulse thread (started by init, joined by finalise)
