@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "broadcast.h"
@@ -267,8 +268,8 @@ END_TEST
  * more streams per group than a waker wakes in one batch, so a stream
  * left asleep by the batches would miss ticks until the next publish.
  */
-#define STREAMS 200
-#define TICKS 300
+#define STREAMS 1100	/* over two batches of 512 per group on 2 CPUs */
+#define TICKS 100
 struct consumer {
 	broadcast_sub_t *sub;
 	uint64_t first, last, count, gaps;
@@ -317,21 +318,26 @@ allowed_cpus(void)
 START_TEST(many_streams_one_publisher)
 {
 	static struct consumer c[STREAMS];
-	pthread_t th[STREAMS];
+	static pthread_t th[STREAMS];
+	pthread_attr_t small;
 	cpu_set_t cpus = allowed_cpus();
 	int reset;
 
 	broadcast_finalise();
 	broadcast_init(10, STREAMS, _i ? &cpus : NULL);
 	broadcast_set_pulse(600000);	/* no pulse rescues a stream left asleep */
+	memset(c, 0, sizeof(c));
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 262144);	/* room for the sanitizers */
 	for (int i = 0; i < STREAMS; i++) {
 		c[i].sub = broadcast_subscribe(TICKS + 1, 0, 0, &reset);
 		ck_assert_ptr_nonnull(c[i].sub);
-		ck_assert_int_eq(pthread_create(&th[i], NULL, consume, &c[i]), 0);
+		ck_assert_int_eq(pthread_create(&th[i], &small, consume, &c[i]), 0);
 	}
+	pthread_attr_destroy(&small);
 	for (uint64_t seq = 1; seq <= TICKS; seq++) {
 		publish_seq(seq);
-		if (seq % 50 == 0) {
+		if (seq % 10 == 0) {
 			struct timespec pause = { 0, 2000000 };
 
 			nanosleep(&pause, NULL);	/* let some streams fall asleep */
