@@ -337,6 +337,13 @@ wake_all(void)
 	for (unsigned i = 0; i < ngroups; i++) {
 		struct wake_group *g = &groups[i];
 
+		/*
+		 * No stream in the group, none asleep: a stream is counted
+		 * (under registry_lock) before it first sleeps, and a publish
+		 * took that lock after it.
+		 */
+		if (atomic_load_explicit(&g->members, memory_order_relaxed) == 0)
+			continue;
 		if (g->waker_running) {
 			atomic_fetch_add_explicit(&g->go, 1, memory_order_release);
 			futex_wake_one(&g->go);
