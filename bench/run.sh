@@ -100,6 +100,11 @@ start_daemon() {
 cpu_of() {
 	awk -v t="$(getconf CLK_TCK)" '{ print ($14 + $15) / t }' "/proc/$1/stat"
 }
+# CPU seconds of the daemon's threads alive now, from schedstat (nanoseconds):
+# for the idle daemon, whose 60 s are a few clock ticks of utime+stime.
+cpu_ns_of() {
+	cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.6f", s / 1e9 }'
+}
 rss_of() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
@@ -108,15 +113,15 @@ idle_line="idle: not measured (BENCH_IDLE=0)"
 if [ "$idle_s" -gt 0 ]; then
 	echo "== idle daemon, no viewers, ${idle_s} s"
 	start_daemon 1000
-	c0=$(cpu_of "$dpid")
+	c0=$(cpu_ns_of "$dpid")
 	sleep "$idle_s"
-	c1=$(cpu_of "$dpid")
+	c1=$(cpu_ns_of "$dpid")
 	rss=$(rss_of "$dpid")
 	kill "$dpid"
 	wait "$dpid" || true
 	dpid=""
 	idle_line=$(awk -v a="$c0" -v b="$c1" -v s="$idle_s" -v r="$rss" \
-	    'BEGIN { printf "idle, no viewers, %d s: %.3f%% CPU, %.1f MiB RSS", s, 100 * (b - a) / s, r / 1024 }')
+	    'BEGIN { printf "idle, no viewers, %d s: %.3f%% CPU (threads'"'"' schedstat), %.1f MiB RSS", s, 100 * (b - a) / s, r / 1024 }')
 	echo "$idle_line"
 fi
 
@@ -160,7 +165,7 @@ busy_end=$(busy_pct)
 	echo "- host: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(uname -sr); server and client on the same host"
 	echo "- commit: $(git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "- other load: CPU busy before the run ${busy_start}%, after ${busy_end}% (2 s of /proc/stat); load average at start: $load_start; at end: $load_end"
-	echo "- command: \`BENCH_COUNTS=\"$counts\" BENCH_WINDOW=$window BENCH_MAX_WINDOW=$max_window BENCH_INTERVAL=$interval make bench\`"
+	echo "- command: \`BENCH_COUNTS=\"$counts\" BENCH_WINDOW=$window BENCH_MAX_WINDOW=$max_window BENCH_INTERVAL=$interval BENCH_IDLE=$idle_s make bench\`"
 	[ -n "$extra_conf" ] && echo "- extra daemon config: \`$(printf '%s' "$extra_conf" | tr '\n' ';')\`"
 	echo "- $idle_line"
 	echo

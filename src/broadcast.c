@@ -116,12 +116,14 @@ pulse_main(void *arg)
  * batches keep the run queue short. Batches of 64 halved that reader's
  * median latency at 10,000 streams but, with the reader woken for nearly
  * every event, made the 19,000-stream tail half as long again; 512 kept
- * most of the first and none of the second (bench/NOTES.md). The futex queues sleepers of one word
- * in arrival order, and each sleeper came before seq changed (one that
- * comes after sees the new value and does not sleep), so waking at most
- * members + WAKE_BATCH from the head wakes every one that slept on the old
- * value before any that went back to sleep on the new one. A batch that
- * wakes fewer than asked for emptied the queue.
+ * most of the first and none of the second (bench/NOTES.md).
+ *
+ * The futex queues sleepers of one word in arrival order, and each sleeper
+ * came before seq changed (one that comes after sees the new value and
+ * does not sleep), so waking at most members + WAKE_BATCH from the head
+ * wakes every one that slept on the old value before any that went back
+ * to sleep on the new one. A batch that wakes fewer than asked for emptied
+ * the queue.
  */
 #define WAKE_BATCH 512
 
@@ -411,7 +413,7 @@ broadcast_latest(void)
  * The group for a new stream, whose thread is the caller: the group of the
  * CPU it runs on, so it needs no migration (moving a thread away costs a
  * stopper-thread round trip: pinning every new stream to the smallest group
- * cost a fifth of the connect rate), unless that group has
+ * cost a fifth to a quarter of the connect rate), unless that group has
  * BROADCAST_GROUP_SLACK streams more than the smallest: then the smallest.
  * registry_lock held.
  */

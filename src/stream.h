@@ -48,8 +48,9 @@ enum stream_open_status {
  * Open a stream on the connection whose socket is sock (or -1), sending the
  * event types in mask (RENDER_EV_* bits), starting after last_id when
  * have_last_id. Called in the connection's own thread, which it moves onto
- * the CPU of the stream's wake-up group (see broadcast.h). On STREAM_OK *response is a libmicrohttpd response with the
- * SSE headers set, to queue once and destroy.
+ * the CPU of the stream's wake-up group (see broadcast.h). On STREAM_OK
+ * *response is a libmicrohttpd response with the SSE headers set, to queue
+ * once and destroy.
  */
 enum stream_open_status stream_open(int sock, unsigned mask, int have_last_id,
     uint64_t last_id, struct MHD_Response **response);
