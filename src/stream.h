@@ -47,8 +47,10 @@ enum stream_open_status {
 /*
  * Open a stream on the connection whose socket is sock (or -1), sending the
  * event types in mask (RENDER_EV_* bits), starting after last_id when
- * have_last_id. Called in the connection's own thread, which it moves onto
- * the CPU of the stream's wake-up group (see broadcast.h). On STREAM_OK
+ * have_last_id. Called in the connection's own thread, which is pinned to
+ * the CPU of the stream's wake-up group (see broadcast.h): at once when it
+ * runs there, else when a wake-up has placed it there, or after 8 wake-ups
+ * (stream.c). On STREAM_OK
  * *response is a libmicrohttpd response with the SSE headers set, to queue
  * once and destroy.
  */

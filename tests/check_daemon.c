@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1515,6 +1516,81 @@ START_TEST(heartbeat)
 }
 END_TEST
 
+/* Four streams have twelve events each (or ended). */
+static int
+cond_twelve_each(void *arg)
+{
+	struct stream *s = arg;
+
+	for (int i = 0; i < 4; i++)
+		if (sseclient_count(s[i].sse) < 12 && !s[i].done)
+			return 0;
+	return 1;
+}
+
+/*
+ * With stream_affinity (the default) every stream's thread is pinned to
+ * one CPU, at the latest after 8 wake-ups (stream.c's PIN_TRIES). Which
+ * CPU depends on where the scheduler started the thread, so only "one" is
+ * asserted.
+ */
+START_TEST(stream_threads_pinned)
+{
+	struct dconf c = defaults;
+	struct stream s[4];
+	CURLM *m = curl_multi_init();
+	cpu_set_t cpus;
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int threads = 0;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+	if (CPU_COUNT(&cpus) < 2) {
+		printf("stream_threads_pinned: one CPU, nothing to pin\n");
+		curl_multi_cleanup(m);
+		return;
+	}
+	c.interval = "0.05";
+	daemon_start(&c);
+	for (int i = 0; i < 4; i++)
+		stream_open(m, &s[i], "/events?events=snapshot", NULL);
+	if (!pump(m, 20.0, cond_twelve_each, s))
+		fail_with_log("four streams did not get twelve events each within 20 s");
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)D.pid);
+	ck_assert_ptr_nonnull(d = opendir(path));
+	while ((e = readdir(d)) != NULL) {
+		char file[512], comm[64] = "", line[256], cpus_list[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/comm", path, e->d_name);
+		if ((f = fopen(file, "r")) == NULL)
+			continue;	/* the thread just ended */
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, "MHD-connection", 14) != 0)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/status", path, e->d_name);
+		ck_assert_ptr_nonnull(f = fopen(file, "r"));
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "Cpus_allowed_list: %63s", cpus_list) == 1)
+				break;
+		fclose(f);
+		ck_assert_msg(cpus_list[0] != '\0' && strpbrk(cpus_list, "-,") == NULL,
+		    "stream thread %s may run on CPUs %s, not one", e->d_name, cpus_list);
+		threads++;
+	}
+	closedir(d);
+	ck_assert_int_eq(threads, 4);
+	for (int i = 0; i < 4; i++)
+		stream_close(m, &s[i]);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
 static int
 cond_both_snapshots(void *arg)
 {
@@ -1897,6 +1973,7 @@ daemon_suite(void)
 	tcase_add_test(tc, self_metrics);
 	tcase_add_test(tc, fifo_in_webroot);
 	tcase_add_test(tc, heartbeat);
+	tcase_add_test(tc, stream_threads_pinned);
 	tcase_add_test(tc, max_clients);
 	tcase_add_test(tc, sigterm_with_streams);
 	tcase_add_test(tc, sighup_reload);
