@@ -348,7 +348,7 @@ wake_all(void)
 			continue;
 		if (g->waker_running) {
 			atomic_fetch_add_explicit(&g->go, 1, memory_order_release);
-			futex_wake_one(&g->go);
+			(void)futex_wake(&g->go, 1);
 		} else {
 			atomic_fetch_add_explicit(&g->seq, 1, memory_order_release);
 			wake_batched(g);

@@ -1,5 +1,5 @@
 /*
- * futex: the two Linux futex operations the broadcast wake-up needs, on a
+ * futex: the Linux futex operations the broadcast wake-up needs (wait, wake), on a
  * 32-bit atomic word. Header-only: glibc has no wrapper for the system call.
  */
 #ifndef SSE_FUTEX_H
@@ -26,21 +26,6 @@ futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *tim
 	    timeout, NULL, 0);
 }
 
-/* Wake every thread sleeping on word: one system call, whatever their number. */
-static inline void
-futex_wake_all(_Atomic uint32_t *word)
-{
-	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX,
-	    NULL, NULL, 0);
-}
-
-/* Wake one thread sleeping on word. */
-static inline void
-futex_wake_one(_Atomic uint32_t *word)
-{
-	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
 /* Wake up to n threads sleeping on word, the longest sleeping first; returns how many. */
 static inline int
 futex_wake(_Atomic uint32_t *word, int n)
@@ -48,6 +33,13 @@ futex_wake(_Atomic uint32_t *word, int n)
 	long woken = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 
 	return woken < 0 ? 0 : (int)woken;
+}
+
+/* Wake every thread sleeping on word: one system call, whatever their number. */
+static inline void
+futex_wake_all(_Atomic uint32_t *word)
+{
+	(void)futex_wake(word, INT_MAX);
 }
 
 #endif

@@ -80,8 +80,8 @@ add_close(struct MHD_Response *r)
  * Pin the calling thread, the stream's connection thread, to the CPU of its
  * wake-up group: then the group's waker wakes it without an
  * inter-processor interrupt (see broadcast.h). Pinning a thread that runs
- * on another CPU moves it through the stopper thread, which cost a tenth
- * to a fifth of the connect rate when every new stream did it; so a thread
+ * on another CPU moves it through the stopper thread, which cost a fifth
+ * to a quarter of the connect rate when new streams did it; so a thread
  * elsewhere is pinned only once a wake-up has placed it on that CPU (the
  * scheduler tends to put a woken thread on its waker's CPU), or after
  * PIN_TRIES wake-ups, when moving it costs no new viewer anything.

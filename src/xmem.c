@@ -39,9 +39,10 @@ xaligned_calloc(size_t align, size_t n, size_t size)
 	size_t bytes;
 	void *p;
 
-	if (n == 0 || size == 0 || n > (size_t)-1 / size)
+	if (size != 0 && n > (size_t)-1 / size)
 		out_of_memory(n, size);
-	bytes = (n * size + align - 1) / align * align;	/* aligned_alloc wants a multiple */
+	bytes = n * size != 0 ? n * size : 1;
+	bytes = (bytes + align - 1) / align * align;	/* aligned_alloc wants a multiple */
 	if ((p = aligned_alloc(align, bytes)) == NULL)
 		out_of_memory(n, size);
 	memset(p, 0, bytes);
