@@ -13,10 +13,11 @@
 #include "xmem.h"
 
 /*
- * A wake-up group: the streams pinned to one CPU, woken there by their own
- * waker thread pinned to the same CPU, so every wake-up is local to the CPU
- * (no inter-processor interrupt per stream). One cache line each: streams
- * of different groups share no word.
+ * A wake-up group: the streams of one CPU, woken by their own waker thread
+ * pinned to that CPU, so every wake-up is local to it (no inter-processor
+ * interrupt per stream); or, with stream_affinity off or one CPU, all
+ * streams, with a waker that runs anywhere (cpu -1). One cache line each:
+ * streams of different groups share no word.
  */
 struct wake_group {
 	_Atomic uint32_t seq;	/* the group's streams wait on this word */
