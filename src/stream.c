@@ -28,6 +28,12 @@
 /* What sse_comment(sb, "keep-alive") makes, as a constant: no formatting per stream. */
 static const char heartbeat_text[] = ": keep-alive\n\n";
 
+/* The first bytes of every stream, a constant too (no printf, whose frames
+ * would touch one more page of each thread's stack). */
+#define STREAM_STR_(x) #x
+#define STREAM_STR(x) STREAM_STR_(x)
+static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
+
 static atomic_uint heartbeat_seconds = 15;
 static atomic_uint client_buffer = 32;
 static atomic_bool park_when_ended;
@@ -285,7 +291,7 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	s->pin_cpu = broadcast_sub_cpu(s->sub);
 	pin_here(s, 0);
 
-	strbuf_printf(&pre, "retry: %d\n\n", STREAM_RETRY_MS);
+	strbuf_append(&pre, retry_text, sizeof(retry_text) - 1);
 	if (reset)
 		render_reset_frame(&pre);
 	s->preamble = strbuf_detach(&pre, &s->preamble_len);
