@@ -460,10 +460,15 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct sockaddr_storage ss;
-	/* Where to listen: our own socket on c->listen, or the one passed in. */
+	/*
+	 * Where to listen: our own socket on c->listen, or the one passed in.
+	 * Without MHD_OPTION_LISTENING_ADDRESS_REUSE: its 1 is SO_REUSEPORT, with
+	 * which a second daemon on the same port would start and take half the
+	 * viewers; libmicrohttpd's default, SO_REUSEADDR, still lets a restart
+	 * bind at once past the old connections in TIME_WAIT.
+	 */
 	struct MHD_OptionItem where[] = {
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
-		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	const union MHD_DaemonInfo *info;
@@ -480,7 +485,6 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 		    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) == -1)
 			log_warn("the listening socket passed in: O_NONBLOCK");
 		where[0] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
-		where[1] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	} else if (c->listen.family == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 

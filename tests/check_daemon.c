@@ -94,6 +94,7 @@ struct dconf {
 	unsigned max_clients;	/* daemon default */
 	unsigned client_buffer;	/* daemon default */
 	const char *webroot;	/* WEBROOT */
+	const char *listen;	/* "127.0.0.1:0" */
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -162,7 +163,7 @@ static void
 config_text(struct dbuf *b, const struct dconf *c)
 {
 	dbuf_printf(b, "# written by check_daemon\n");
-	dbuf_printf(b, "listen = 127.0.0.1:0\n");
+	dbuf_printf(b, "listen = %s\n", c->listen != NULL ? c->listen : "127.0.0.1:0");
 	dbuf_printf(b, "interval = %s\n", c->interval != NULL ? c->interval : "0.2");
 	dbuf_printf(b, "heartbeat = %u\n", c->heartbeat ? c->heartbeat : 1);
 	dbuf_printf(b, "timeout = %u\n", c->timeout ? c->timeout : 5);
@@ -1891,6 +1892,71 @@ run_free(struct run *r)
 
 #define EXIT_CODE(r) (WIFEXITED((r)->status) ? WEXITSTATUS((r)->status) : 128 + WTERMSIG((r)->status))
 
+/*
+ * A second daemon on a port in use fails at once and says why, and leaves
+ * the first one serving (with SO_REUSEPORT it would start and share the
+ * port). A restart on the same port binds at once although the connections
+ * the stopped daemon closed are in TIME_WAIT (SO_REUSEADDR).
+ */
+static int
+cond_stream_done(void *arg)
+{
+	return ((struct stream *)arg)->done;
+}
+
+START_TEST(port_in_use)
+{
+	CURLM *m = curl_multi_init();
+	struct stream s;
+	struct reply rep;
+	struct run r;
+	struct dconf c = defaults;
+	char addr[32], want[80];
+	unsigned port;
+	pid_t first;
+
+	daemon_start(&defaults);
+	port = D.port;
+	stream_open(m, &s, "/events", NULL);
+	pump(m, 10.0, cond_first_snapshot, &s);
+	ck_assert_msg(s.t_snapshot != 0, "no snapshot on the first daemon");
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+	first = D.pid;
+	run_cli(&r, "-c", D.conf, "-l", addr, NULL);
+	D.pid = first;
+	printf("a second daemon on %s: exit %d, stderr: %s", addr, EXIT_CODE(&r),
+	    dbuf_str(&r.err));
+	ck_assert_msg(EXIT_CODE(&r) == 1, "a second daemon on %s: exit %d", addr, EXIT_CODE(&r));
+	snprintf(want, sizeof(want), "cannot listen on 127.0.0.1 port %u", port);
+	ck_assert_msg(strstr(dbuf_str(&r.err), want) != NULL, "stderr '%s' lacks '%s'",
+	    dbuf_str(&r.err), want);
+	ck_assert_msg(strstr(dbuf_str(&r.err), "in use") != NULL,
+	    "stderr '%s' does not say the address is in use", dbuf_str(&r.err));
+	run_free(&r);
+	ck_assert_msg(daemon_alive(), "the first daemon died");
+	http_do("GET", "/api/snapshot", NULL, 5000, &rep);
+	ck_assert_int_eq(rep.status, 200);
+	reply_free(&rep);
+
+	/* The daemon closes the open stream first: its side is in TIME_WAIT. */
+	daemon_stop_ok(5.0);
+	pump(m, 5.0, cond_stream_done, &s);
+	ck_assert_msg(s.done, "the stream did not end when the daemon stopped");
+	stream_close(m, &s);
+	curl_multi_cleanup(m);
+	pthread_join(D.drainer, NULL);
+	D.draining = 0;
+	close(D.err_fd);
+	D.err_fd = -1;
+	dbuf_free(&D.log);
+	c.listen = addr;
+	daemon_start(&c);
+	ck_assert_uint_eq(D.port, port);
+}
+END_TEST
+
+
 START_TEST(command_line)
 {
 	struct run r;
@@ -1978,6 +2044,7 @@ daemon_suite(void)
 	tcase_add_test(tc, sigterm_with_streams);
 	tcase_add_test(tc, sighup_reload);
 	tcase_add_test(tc, command_line);
+	tcase_add_test(tc, port_in_use);
 	suite_add_tcase(s, tc);
 	return s;
 }
