@@ -939,6 +939,8 @@ check_snapshot_json(const char *data, size_t len, unsigned long long id)
 	json_decref(root);
 }
 
+static void raw_exchange(const char *method, const char *target, struct dbuf *resp);
+
 START_TEST(stream_headers_and_framing)
 {
 	struct dconf c = defaults;
@@ -1000,6 +1002,33 @@ START_TEST(stream_headers_and_framing)
 	ck_assert_msg(html_multiline > 0, "no html event spanned more than one data: line");
 	stream_close(m, &s);
 	curl_multi_cleanup(m);
+
+	/*
+	 * On the wire: the first chunk carries the retry: line and the replayed
+	 * tick together (one write), so a new viewer's first paint does not wait
+	 * for a second write.
+	 */
+	{
+		struct dbuf raw = { 0 };
+		const char *body, *data;
+		unsigned long size;
+		char *end;
+
+		raw_exchange("GET", "/events?events=snapshot", &raw);
+		body = strstr(dbuf_str(&raw), "\r\n\r\n");
+		ck_assert_msg(body != NULL, "no header block in '%.200s'", dbuf_str(&raw));
+		body += 4;
+		size = strtoul(body, &end, 16);
+		ck_assert_msg(end != body && strncmp(end, "\r\n", 2) == 0, "no chunk size: '%.40s'",
+		    body);
+		data = end + 2;
+		ck_assert_msg(strlen(data) >= size, "the first chunk (%lu bytes) is cut short", size);
+		ck_assert_msg(strncmp(data, "retry: ", 7) == 0, "the first chunk starts '%.20s'", data);
+		ck_assert_msg(memmem(data, size, "\nevent: snapshot\n", 17) != NULL,
+		    "the first chunk (%lu bytes: '%.*s') holds no snapshot event", size,
+		    (int)(size < 60 ? size : 60), data);
+		dbuf_free(&raw);
+	}
 }
 END_TEST
 
