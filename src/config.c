@@ -61,7 +61,7 @@ static const struct config_key keys[] = {
 	{ "thread_stack", CONFIG_SIZE, 16384, 67108864, "64K",
 	  FIELD(thread_stack), 0,
 	  "stack size of each connection thread" },
-	{ "connection_memory", CONFIG_SIZE, 4096, 16777216, "8K",
+	{ "connection_memory", CONFIG_SIZE, 4096, 16777216, "16K",
 	  FIELD(connection_memory), 0,
 	  "memory pool of each connection" },
 	{ "stream_affinity", CONFIG_BOOL, 0, 0, "yes", FIELD(stream_affinity), 0,

@@ -36,7 +36,7 @@ struct config {
 	unsigned max_clients_per_ip;	/* connections per client address, 0 = no limit */
 	unsigned client_buffer;		/* ticks queued per stream before drops, 1 .. 100000, default 32 */
 	size_t thread_stack;		/* bytes per connection thread, 16K .. 64M, default 64K */
-	size_t connection_memory;	/* bytes of MHD pool per connection, 4K .. 16M, default 32K */
+	size_t connection_memory;	/* bytes of MHD pool per connection, 4K .. 16M, default 16K */
 	int stream_affinity;		/* pin stream threads to CPUs, one wake-up group each, default yes */
 	unsigned timeout;		/* idle seconds before a connection is closed, 2 .. 86400, default 60 */
 	char procfs[PATH_MAX];		/* where /proc is mounted, default "/proc" */

@@ -187,7 +187,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.max_clients, 1000);
 	ck_assert_uint_eq(c.client_buffer, 32);
 	ck_assert_uint_eq(c.thread_stack, 64 * 1024);
-	ck_assert_uint_eq(c.connection_memory, 8 * 1024);
+	ck_assert_uint_eq(c.connection_memory, 16 * 1024);
 	ck_assert_int_eq(c.stream_affinity, 1);
 	ck_assert_uint_eq(c.timeout, 60);
 	ck_assert_str_eq(c.procfs, "/proc");

@@ -1986,6 +1986,53 @@ START_TEST(port_in_use)
 END_TEST
 
 
+/*
+ * Requests the size browsers send get an answer: a 4 KB cookie (what one
+ * cookie may hold; a browser sends it to every port of the host) with a
+ * few small ones, on a page, the snapshot and a stream; a header block
+ * past the pool (20 KB) gets 431, not a closed connection.
+ */
+START_TEST(browser_sized_requests)
+{
+	struct dbuf cookie = { 0 }, huge = { 0 };
+	struct reply rep;
+	struct stream s;
+	CURLM *m = curl_multi_init();
+	static const char *const paths[] = { "/", "/api/snapshot", "/healthz" };
+
+	daemon_start(&defaults);
+	dbuf_printf(&cookie, "Cookie: session=");
+	for (int i = 0; i < 4000; i++)
+		dbuf_add(&cookie, "abcdefghij" + i % 10, 1);
+	for (int i = 0; i < 20; i++)
+		dbuf_printf(&cookie, "; pref%d=value%d", i, i);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		http_do("GET", paths[i], dbuf_str(&cookie), 5000, &rep);
+		ck_assert_msg(rep.result == CURLE_OK && rep.status == 200,
+		    "GET %s with a %zu-byte Cookie header: %s, status %ld", paths[i], cookie.len,
+		    curl_easy_strerror(rep.result), rep.status);
+		reply_free(&rep);
+	}
+	stream_open(m, &s, "/events?events=snapshot", dbuf_str(&cookie));
+	pump(m, 10.0, cond_first_snapshot, &s);
+	ck_assert_msg(s.t_snapshot != 0, "no snapshot on a stream with a %zu-byte Cookie header",
+	    cookie.len);
+	stream_close(m, &s);
+	curl_multi_cleanup(m);
+
+	dbuf_printf(&huge, "X-Padding: ");
+	for (int i = 0; i < 20000; i++)
+		dbuf_add(&huge, "x", 1);
+	http_do("GET", "/healthz", dbuf_str(&huge), 5000, &rep);
+	ck_assert_msg(rep.status == 431, "a 20 KB header: %s, status %ld",
+	    curl_easy_strerror(rep.result), rep.status);
+	reply_free(&rep);
+	dbuf_free(&cookie);
+	dbuf_free(&huge);
+}
+END_TEST
+
+
 START_TEST(command_line)
 {
 	struct run r;
@@ -2074,6 +2121,7 @@ daemon_suite(void)
 	tcase_add_test(tc, sighup_reload);
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, port_in_use);
+	tcase_add_test(tc, browser_sized_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }
