@@ -2033,6 +2033,105 @@ START_TEST(browser_sized_requests)
 END_TEST
 
 
+/*
+ * The daemon's side of a TCP connection from local port cport to D.port in
+ * /proc/net/tcp: its state (hex, "01" ESTABLISHED) and send-queue bytes.
+ * Returns 0 when there is none.
+ */
+static int
+server_socket(unsigned cport, char state[3], unsigned long *txq)
+{
+	char line[512], local[16], remote[16];
+	FILE *f = fopen("/proc/net/tcp", "r");
+	int found = 0;
+
+	ck_assert_ptr_nonnull(f);
+	snprintf(local, sizeof(local), ":%04X ", D.port);
+	snprintf(remote, sizeof(remote), ":%04X ", cport);
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char l[64], r[64], st[8];
+		unsigned long tx = 0;
+
+		if (sscanf(line, " %*s %63s %63s %7s %lx", l, r, st, &tx) != 4)
+			continue;
+		strcat(l, " ");
+		strcat(r, " ");
+		if (strstr(l, local) != NULL && strstr(r, remote) != NULL) {
+			snprintf(state, 3, "%.2s", st);
+			*txq = tx;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A viewer that stops reading holds a bounded send buffer (HTTP_STREAM_SNDBUF,
+ * 128 KiB: without it the kernel queued 2 MB in 3 s here), is closed after
+ * timeout, and leaves no orphan holding that buffer (TCP_USER_TIMEOUT); a
+ * viewer that reads keeps its ticks meanwhile.
+ */
+START_TEST(stalled_viewer)
+{
+	struct dconf c = defaults;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct stream s;
+	CURLM *m = curl_multi_init();
+	static const char req[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	int fd, rcvbuf = 4096;
+	unsigned long maxq = 0, txq;
+	char st[3];
+	double t0, gone = -1;
+	size_t before;
+
+	c.interval = "0.05";
+	daemon_start(&c);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)D.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+
+	stream_open(m, &s, "/events?events=snapshot", NULL);
+	t0 = now_mono();
+	while (now_mono() - t0 < 3.0) {
+		pump(m, 0.1, NULL, NULL);
+		if (server_socket(ntohs(sin.sin_port), st, &txq) && txq > maxq)
+			maxq = txq;
+	}
+	printf("stalled viewer: at most %lu bytes queued by the daemon in 3 s\n", maxq);
+	ck_assert_msg(maxq > 0, "nothing queued for the stalled viewer: is it a stream?");
+	ck_assert_msg(maxq <= 2 * 128 * 1024, "%lu bytes queued for a viewer that reads nothing",
+	    maxq);
+
+	/* timeout (5 s) after the socket filled, it is closed, and not left orphaned. */
+	before = sseclient_count(s.sse);
+	while (now_mono() - t0 < 15.0) {
+		pump(m, 0.1, NULL, NULL);
+		if (!server_socket(ntohs(sin.sin_port), st, &txq)) {
+			gone = now_mono() - t0;
+			break;
+		}
+	}
+	printf("stalled viewer: the daemon's socket gone after %.1f s\n", gone);
+	ck_assert_msg(gone > 0, "the daemon's socket of a stalled viewer still exists after 15 s "
+	    "(state %s, %lu bytes queued)", st, txq);
+	ck_assert_msg(!s.done && sseclient_count(s.sse) > before + 20,
+	    "the reading viewer got %zu events while the other stalled", sseclient_count(s.sse) - before);
+	close(fd);
+	stream_close(m, &s);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+
 START_TEST(command_line)
 {
 	struct run r;
@@ -2122,6 +2221,7 @@ daemon_suite(void)
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, port_in_use);
 	tcase_add_test(tc, browser_sized_requests);
+	tcase_add_test(tc, stalled_viewer);
 	suite_add_tcase(s, tc);
 	return s;
 }
