@@ -93,19 +93,24 @@ reply_owned(struct MHD_Connection *conn, char *body, size_t len, const char *typ
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
-/* Parse a whole decimal uint64 (an SSE id). Returns 0 or -1. */
+/*
+ * Parse a whole decimal uint64 (an SSE id), between optional spaces and tabs
+ * (a header's value may carry them, RFC 9110 5.5). Returns 0 or -1.
+ */
 static int
 parse_id(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
+	const char *digits;
 
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+	s += strspn(s, " \t");
+	for (digits = s; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - 9) / 10)
 			return -1;
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
+	if (s == digits || s[strspn(s, " \t")] != '\0')
+		return -1;
 	*out = v;
 	return 0;
 }
@@ -196,7 +201,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	int have_last = 0;
 	const union MHD_ConnectionInfo *info;
 	struct MHD_Response *r;
-	char why[256];
+	char why[512];	/* "unknown event type ..." and every known type */
 
 	events = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "events");
 	if (events != NULL && parse_events(events, &mask, why, sizeof(why)) == -1)
@@ -302,6 +307,8 @@ content_type(const char *name)
 }
 
 /* A page file: one path component of safe characters, a known type. */
+static int mhd_log_allowed(void);
+
 static enum MHD_Result
 serve_file(struct MHD_Connection *conn, const char *url)
 {
@@ -322,7 +329,13 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	/* O_NONBLOCK: a FIFO in the webroot must not block the thread. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
-		if (errno != ENOENT)
+		/*
+		 * A name that cannot exist is the request's fault: no log line, or
+		 * any client could fill the log. Others (EACCES, ELOOP, EMFILE) are
+		 * the host's, logged at the rate libmicrohttpd's messages are.
+		 */
+		if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG &&
+		    mhd_log_allowed())
 			log_warn("%s", path);
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	}

@@ -453,7 +453,7 @@ http_do(const char *method, const char *path, const char *header, long timeout_m
 {
 	CURL *e = curl_easy_init();
 	struct curl_slist *hl = NULL;
-	char url[256];
+	char url[1024];
 
 	memset(r, 0, sizeof(*r));
 	ck_assert_ptr_nonnull(e);
@@ -1079,6 +1079,13 @@ START_TEST(event_selection)
 	http_do("GET", "/events?events=snapshot,nope", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
 	reply_free(&r);
+	/* A long unknown name still leaves room for every known type. */
+	http_do("GET", "/events?events=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    NULL, 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_msg(r.body.len > 12 && strcmp(dbuf_str(&r.body) + r.body.len - 12, " chart-disk\n") == 0,
+	    "the 400 body does not end with the last type: '%s'", dbuf_str(&r.body));
+	reply_free(&r);
 	curl_multi_cleanup(m);
 }
 END_TEST
@@ -1203,6 +1210,15 @@ START_TEST(replay)
 
 	http_do("GET", "/events", "Last-Event-ID: abc", 5000, &r);
 	ck_assert_int_eq(r.status, 400);
+	reply_free(&r);
+	/* Spaces and tabs around the value are the header's, not the id's. */
+	snprintf(header, sizeof(header), "Last-Event-ID: \t%llu \t", k);
+	http_do("GET", "/events", header, 500, &r);
+	ck_assert_msg(r.status == 200, "'%s': status %ld", header, r.status);
+	reply_free(&r);
+	snprintf(header, sizeof(header), "Last-Event-ID: %llu %llu", k, k);
+	http_do("GET", "/events", header, 500, &r);
+	ck_assert_msg(r.status == 400, "'%s': status %ld", header, r.status);
 	reply_free(&r);
 	http_do("GET", "/events?lastEventId=12x", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
@@ -1516,6 +1532,26 @@ START_TEST(fifo_in_webroot)
 	ck_assert_msg(r.result == CURLE_OK && r.status == 404, "GET /fifo.html: %ld after %.0f ms",
 	    r.status, (now_mono() - t0) * 1e3);
 	reply_free(&r);
+
+	/* Names that cannot exist are 404 with no log line: no client fills the log. */
+	{
+		char name[400] = "/";
+		size_t mark = log_mark();
+
+		memset(name + 1, 'a', 300);
+		strcpy(name + 301, ".txt");
+		for (int i = 0; i < 3; i++) {
+			http_do("GET", i == 0 ? name : i == 1 ? "/fifo.html.css" : "/nothere.txt", NULL,
+			    3000, &r);
+			ck_assert_msg(r.status == 404, "GET of a missing file: %ld", r.status);
+			reply_free(&r);
+		}
+		usleep(200 * 1000);	/* for the drain thread to read what was written */
+		pthread_mutex_lock(&D.mu);
+		ck_assert_msg(strstr(dbuf_str(&D.log) + mark, "warning") == NULL,
+		    "a request for a missing file logged: %s", dbuf_str(&D.log) + mark);
+		pthread_mutex_unlock(&D.mu);
+	}
 	daemon_stop_ok(5.0);
 	unlink(path);
 	rmdir(dir);
