@@ -1083,7 +1083,8 @@ START_TEST(event_selection)
 	http_do("GET", "/events?events=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	    NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
-	ck_assert_msg(r.body.len > 12 && strcmp(dbuf_str(&r.body) + r.body.len - 12, " chart-disk\n") == 0,
+	ck_assert_msg(r.body.p != NULL && r.body.len > 12 &&
+	    memcmp(r.body.p + r.body.len - 12, " chart-disk\n", 12) == 0,
 	    "the 400 body does not end with the last type: '%s'", dbuf_str(&r.body));
 	reply_free(&r);
 	curl_multi_cleanup(m);
