@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +33,6 @@
 
 static struct MHD_Daemon *daemon_handle;
 static char webroot[PATH_MAX];
-static unsigned user_timeout_ms;	/* TCP_USER_TIMEOUT of stream sockets: timeout */
 
 /* Per-request state, from the first handler call to the completion callback. */
 struct request {
@@ -170,28 +168,6 @@ refuse_stream(struct MHD_Connection *conn)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
-/*
- * Bound what the kernel keeps for a viewer that stops reading: a send buffer
- * of HTTP_STREAM_SNDBUF, and TCP_USER_TIMEOUT, which ends a peer that
- * acknowledges nothing (gone, or holding its window at zero) after timeout
- * seconds, also once libmicrohttpd has closed the socket with data queued:
- * otherwise the orphan lingers in FIN-WAIT-1 with its buffer for as long as
- * the peer answers window probes. Not TCP (a unix socket passed in): no-op.
- */
-static void
-bound_stream_socket(int fd)
-{
-	int sndbuf = HTTP_STREAM_SNDBUF;
-
-	if (fd < 0)
-		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1)
-		log_debug("stream socket: SO_SNDBUF: %s", strerror(errno));
-	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
-	    sizeof(user_timeout_ms)) == -1)
-		log_debug("stream socket: TCP_USER_TIMEOUT: %s", strerror(errno));
-}
-
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
@@ -236,7 +212,6 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	if (stream_open(info != NULL ? info->connect_fd : -1, mask, have_last, last_id,
 	    &r) != STREAM_OK)
 		return refuse_stream(conn);
-	bound_stream_socket(info != NULL ? info->connect_fd : -1);
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);
 }
@@ -540,7 +515,6 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 			goto bad_address;
 	}
 	snprintf(webroot, sizeof(webroot), "%s", c->webroot);
-	user_timeout_ms = c->timeout * 1000;
 
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
 	    handle, NULL,

@@ -24,14 +24,6 @@
 /* Connections kept free beyond max_clients for scrapes and health checks. */
 #define HTTP_RESERVED_CONNECTIONS 32
 
-/*
- * The send buffer of a stream's socket (SO_SNDBUF; the kernel doubles it for
- * its bookkeeping). Autotuned, it grows to tcp_wmem's maximum (4 MiB on
- * Debian 12) for a viewer that stops reading, all queued before the socket
- * ever looks full; bounded, client_buffer's drop-oldest ring takes over.
- */
-#define HTTP_STREAM_SNDBUF (128 * 1024)
-
 /* How long shutdown waits for streams to end cleanly before closing them. */
 #define HTTP_STOP_GRACE_MS 700
 

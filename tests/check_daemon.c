@@ -2104,10 +2104,10 @@ server_socket(unsigned cport, char state[3], unsigned long *txq)
 }
 
 /*
- * A viewer that stops reading holds a bounded send buffer (HTTP_STREAM_SNDBUF,
- * 128 KiB: without it the kernel queued 2 MB in 3 s here), is closed after
- * timeout, and leaves no orphan holding that buffer (TCP_USER_TIMEOUT); a
- * viewer that reads keeps its ticks meanwhile.
+ * A viewer that stops reading does not slow one that reads, and its stream
+ * is closed once its socket has taken nothing for timeout seconds. (What the
+ * kernel queues for it before that is not bounded here: up to tcp_wmem's
+ * maximum, 2 MB in 3.4 s on this machine; see the note of issue 6.)
  */
 START_TEST(stalled_viewer)
 {
@@ -2117,10 +2117,10 @@ START_TEST(stalled_viewer)
 	struct stream s;
 	CURLM *m = curl_multi_init();
 	static const char req[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-	int fd, rcvbuf = 4096;
-	unsigned long maxq = 0, txq;
-	char st[3];
-	double t0, gone = -1;
+	int fd, rcvbuf = 4096, seen = 0;
+	unsigned long txq = 0;
+	char st[3] = "";
+	double t0, closed = -1;
 	size_t before;
 
 	c.interval = "0.05";
@@ -2137,31 +2137,28 @@ START_TEST(stalled_viewer)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 
 	stream_open(m, &s, "/events?events=snapshot", NULL);
-	t0 = now_mono();
-	while (now_mono() - t0 < 3.0) {
-		pump(m, 0.1, NULL, NULL);
-		if (server_socket(ntohs(sin.sin_port), st, &txq) && txq > maxq)
-			maxq = txq;
-	}
-	printf("stalled viewer: at most %lu bytes queued by the daemon in 3 s\n", maxq);
-	ck_assert_msg(maxq > 0, "nothing queued for the stalled viewer: is it a stream?");
-	ck_assert_msg(maxq <= 2 * 128 * 1024, "%lu bytes queued for a viewer that reads nothing",
-	    maxq);
-
-	/* timeout (5 s) after the socket filled, it is closed, and not left orphaned. */
+	pump(m, 10.0, cond_first_snapshot, &s);
 	before = sseclient_count(s.sse);
-	while (now_mono() - t0 < 15.0) {
+	t0 = now_mono();
+	/* The daemon's side leaves ESTABLISHED: libmicrohttpd's timeout (5 s) closed it. */
+	while (now_mono() - t0 < 25.0) {
+		int found;
+
 		pump(m, 0.1, NULL, NULL);
-		if (!server_socket(ntohs(sin.sin_port), st, &txq)) {
-			gone = now_mono() - t0;
+		found = server_socket(ntohs(sin.sin_port), st, &txq);
+		seen |= found;
+		if (seen && (!found || strcmp(st, "01") != 0)) {
+			closed = now_mono() - t0;
 			break;
 		}
 	}
-	printf("stalled viewer: the daemon's socket gone after %.1f s\n", gone);
-	ck_assert_msg(gone > 0, "the daemon's socket of a stalled viewer still exists after 15 s "
-	    "(state %s, %lu bytes queued)", st, txq);
+	printf("stalled viewer: closed by the daemon after %.1f s (%lu bytes queued, state %s)\n",
+	    closed, txq, st);
+	ck_assert_msg(seen, "the stalled viewer's connection was never seen in /proc/net/tcp");
+	ck_assert_msg(closed > 0, "a viewer that reads nothing still has its stream after 25 s");
 	ck_assert_msg(!s.done && sseclient_count(s.sse) > before + 20,
-	    "the reading viewer got %zu events while the other stalled", sseclient_count(s.sse) - before);
+	    "the reading viewer got %zu events while the other stalled",
+	    sseclient_count(s.sse) - before);
 	close(fd);
 	stream_close(m, &s);
 	curl_multi_cleanup(m);
