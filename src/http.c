@@ -281,9 +281,9 @@ content_type(const char *name)
 	return NULL;
 }
 
-/* A page file: one path component of safe characters, a known type. */
 static int mhd_log_allowed(void);
 
+/* A page file: one path component of safe characters, a known type. */
 static enum MHD_Result
 serve_file(struct MHD_Connection *conn, const char *url)
 {

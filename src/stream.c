@@ -28,8 +28,10 @@
 /* What sse_comment(sb, "keep-alive") makes, as a constant: no formatting per stream. */
 static const char heartbeat_text[] = ": keep-alive\n\n";
 
-/* The first bytes of every stream, a constant too (no printf, whose frames
- * would touch one more page of each thread's stack). */
+/*
+ * The first bytes of every stream, a constant too: no printf, whose frames
+ * would touch one more page of each thread's stack.
+ */
 #define STREAM_STR_(x) #x
 #define STREAM_STR(x) STREAM_STR_(x)
 static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
