@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -367,6 +369,27 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	return serve_file(conn, url);
 }
 
+/*
+ * A connection closed for its timeout with bytes its peer never took: reset
+ * it instead (nginx's reset_timedout_connection). A FIN would queue behind
+ * those bytes, and the kernel would keep them, in FIN-WAIT-1, for as long
+ * as the peer answers its probes. libmicrohttpd calls completed() before it
+ * shuts the socket down, so the linger applies to its close.
+ */
+static void
+reset_if_unsent(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct linger now = { 1, 0 };
+	int queued = 0;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || ioctl(ci->connect_fd, SIOCOUTQ, &queued) != 0 || queued == 0)
+		return;
+	if (setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) != 0)
+		log_debug("http: SO_LINGER: %s", strerror(errno));
+}
+
 static void
 completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode toe)
@@ -377,7 +400,8 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	unsigned status = 0;	/* none queued: the client left first */
 
 	(void)cls;
-	(void)toe;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		reset_if_unsent(conn);
 	if (req == NULL)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);

@@ -10,7 +10,9 @@
  * thread only (the reader, then the free callback, which libmicrohttpd calls
  * after the last read). heartbeat and client_buffer are atomics that main
  * may change on SIGHUP; a stream reads them without a lock. stream_stop()
- * sets an atomic that every free callback reads after it.
+ * sets an atomic that every free callback reads after it. streams_lock
+ * guards the list of open streams' sockets: a stream's thread takes it when
+ * the stream opens and ends, stream_stop() (main) to walk it; never per event.
  */
 #ifndef SSE_STREAM_H
 #define SSE_STREAM_H
