@@ -37,6 +37,9 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 export SSE_BROWSER_TEST=no	# see tests/browser.sh
 
 run asan "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" ""
+# ThreadSanitizer runs the daemon and its test client several times slower:
+# give each test case twice its time (check's multiplier).
+export CK_TIMEOUT_MULTIPLIER=2
 run tsan "-O1 -g -fsanitize=thread" \
 	"tests/check_ring tests/check_snapshot tests/check_broadcast tests/check_render tests/check_daemon"
 rm -rf "$work"
