@@ -584,6 +584,7 @@ http_stop(void)
 		return 0;
 	fd = MHD_quiesce_daemon(daemon_handle);
 	stream_stop(HTTP_PARKING_STOP);
+	stream_stop_unbound();
 	broadcast_stop();
 	/*
 	 * Let every stream write its closing chunk: a stream is counted out in

@@ -10,9 +10,12 @@
  * thread only (the reader, then the free callback, which libmicrohttpd calls
  * after the last read). heartbeat and client_buffer are atomics that main
  * may change on SIGHUP; a stream reads them without a lock. stream_stop()
- * sets an atomic that every free callback reads after it. streams_lock
- * guards the list of open streams' sockets: a stream's thread takes it when
- * the stream opens and ends, stream_stop() (main) to walk it; never per event.
+ * sets atomics that every free callback, and every reader coming back from
+ * broadcast_next(), reads after it. streams_lock guards the list of open
+ * streams' sockets: a stream's thread takes it when the stream opens and
+ * ends, stream_stop_unbound() (main) to walk it; never per event. A stream's
+ * waiting flag is an atomic its thread sets around broadcast_next() and
+ * that walk reads.
  */
 #ifndef SSE_STREAM_H
 #define SSE_STREAM_H
@@ -37,6 +40,14 @@ void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
  * libmicrohttpd.
  */
 void stream_stop(int park);
+
+/*
+ * Called by main's shutdown after broadcast_stop(): lift the bound on what
+ * the kernel may queue unsent (stream.c) for every stream that is not
+ * waiting for a tick, so a lagging viewer's closing chunk need not wait for
+ * it to read. A waiting stream lifts its own when it sees the stop.
+ */
+void stream_stop_unbound(void);
 
 /* Streams opened and not yet ended (any thread). */
 unsigned stream_count(void);
