@@ -69,6 +69,9 @@ static const struct config_key keys[] = {
 	  "wake-up group per CPU; no lets the scheduler place them" },
 	{ "timeout", CONFIG_UINT, 2, 86400, "60", FIELD(timeout), 0,
 	  "seconds an idle connection is kept; must exceed twice heartbeat" },
+	{ "request_timeout", CONFIG_UINT, 1, 86400, "10", FIELD(request_timeout), 0,
+	  "seconds a connection may take to send a request's headers, from "
+	  "when it opens or its last response ends" },
 	{ "procfs", CONFIG_PATH, 0, 0, "/proc", FIELD(procfs), 0,
 	  "where procfs is mounted" },
 	{ "sysfs", CONFIG_PATH, 0, 0, "/sys", FIELD(sysfs), 0,

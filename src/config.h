@@ -39,6 +39,7 @@ struct config {
 	size_t connection_memory;	/* bytes of MHD pool per connection, 4K .. 16M, default 16K */
 	int stream_affinity;		/* pin stream threads to CPUs, one wake-up group each, default yes */
 	unsigned timeout;		/* idle seconds before a connection is closed, 2 .. 86400, default 60 */
+	unsigned request_timeout;	/* seconds to send a request's headers, 1 .. 86400, default 10 */
 	char procfs[PATH_MAX];		/* where /proc is mounted, default "/proc" */
 	char sysfs[PATH_MAX];		/* where /sys is mounted, default "/sys" */
 	char webroot[PATH_MAX];		/* page files, default PKGDATADIR "/www" */

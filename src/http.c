@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "broadcast.h"
+#include "deadline.h"
 #include "log.h"
 #include "prom.h"
 #include "render.h"
@@ -331,6 +332,33 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
+/* The connection's entry in the request deadline list (deadline.h), or NULL. */
+static struct deadline_conn *
+conn_deadline(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL)
+			*socket_context = deadline_open(ci->connect_fd);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		deadline_close(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -344,6 +372,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (req == NULL) {
 		/* First call: headers only. Start the clock; answer on the next call. */
+		deadline_met(conn_deadline(conn));
 		req = xcalloc(1, sizeof(*req));
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
 		req->endpoint = endpoint_of(url);
@@ -407,6 +436,9 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
 	if (ci != NULL)
 		status = ci->http_status;
+	/* Kept alive, it owes the next request from now; a stream's connection closes. */
+	if (!req->is_stream)
+		deadline_rearm(conn_deadline(conn));
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	stats_request_done(req->endpoint, status, req->is_stream,
 	    (uint64_t)(now.tv_sec - req->start.tv_sec) * 1000000000u +
@@ -540,6 +572,8 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	}
 	snprintf(webroot, sizeof(webroot), "%s", c->webroot);
 
+	if (deadline_start(c->request_timeout) == -1)
+		return -1;
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
 	    handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,	/* first, so it sees every message */
@@ -550,7 +584,10 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
 	    MHD_OPTION_END);
+	if (daemon_handle == NULL)
+		deadline_stop();
 	if (daemon_handle == NULL && listen_fd != -1) {
 		log_fatal("cannot serve on the listening socket passed in");
 		return -1;
@@ -583,6 +620,7 @@ http_stop(void)
 	if (daemon_handle == NULL)
 		return 0;
 	fd = MHD_quiesce_daemon(daemon_handle);
+	deadline_stop();
 	stream_stop(HTTP_PARKING_STOP);
 	stream_stop_unbound();
 	broadcast_stop();

@@ -3,7 +3,9 @@
  *
  * DESIGN
  * main calls http_start() and http_stop(); libmicrohttpd calls the handlers
- * from its connection threads (one per connection). The daemon pointer and
+ * from its connection threads (one per connection), and the connection
+ * notifications, which keep each connection's request deadline (deadline.h),
+ * from its listening thread. The daemon pointer and
  * the webroot are written by http_start() before any connection exists and
  * only read afterwards. Shutdown order (see shared MHD notes): quiesce (stop
  * accepting), broadcast_stop() (every blocked stream returns end-of-stream),

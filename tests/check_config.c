@@ -146,7 +146,7 @@ START_TEST(key_table)
 	static const char *const names[] = {
 		"listen", "interval", "heartbeat", "history", "chart_window", "max_clients",
 		"max_clients_per_ip", "client_buffer", "thread_stack", "connection_memory",
-		"stream_affinity", "timeout",
+		"stream_affinity", "timeout", "request_timeout",
 		"procfs", "sysfs", "webroot", "rootfs", "include_tmpfs",
 	};
 	static const char *const reloadable[] = {
@@ -190,6 +190,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.connection_memory, 16 * 1024);
 	ck_assert_int_eq(c.stream_affinity, 1);
 	ck_assert_uint_eq(c.timeout, 60);
+	ck_assert_uint_eq(c.request_timeout, 10);
 	ck_assert_str_eq(c.procfs, "/proc");
 	ck_assert_str_eq(c.sysfs, "/sys");
 	ck_assert_str_eq(c.webroot, PKGDATADIR "/www");
@@ -219,6 +220,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_uint_eq(c.connection_memory, 1024 * 1024);
 	ck_assert_int_eq(c.stream_affinity, 0);
 	ck_assert_uint_eq(c.timeout, 21);
+	ck_assert_uint_eq(c.request_timeout, 7);
 	ck_assert_str_eq(c.procfs, "/srv/proc");
 	ck_assert_str_eq(c.sysfs, "/srv/sys#not-a-comment");
 	ck_assert_str_eq(c.webroot, "/srv/www");

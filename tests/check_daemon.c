@@ -93,6 +93,7 @@ struct dconf {
 	unsigned history;	/* 50 */
 	unsigned max_clients;	/* daemon default */
 	unsigned client_buffer;	/* daemon default */
+	unsigned request_timeout;	/* daemon default */
 	const char *webroot;	/* WEBROOT */
 	const char *listen;	/* "127.0.0.1:0" */
 };
@@ -172,6 +173,8 @@ config_text(struct dbuf *b, const struct dconf *c)
 		dbuf_printf(b, "max_clients = %u\n", c->max_clients);
 	if (c->client_buffer)
 		dbuf_printf(b, "client_buffer = %u\n", c->client_buffer);
+	if (c->request_timeout)
+		dbuf_printf(b, "request_timeout = %u\n", c->request_timeout);
 	if (SANITIZED)
 		dbuf_printf(b, "thread_stack = 1M\n");
 	dbuf_printf(b, "procfs = %s\n", TEST_DATA "/host2/proc");
@@ -2272,6 +2275,92 @@ START_TEST(lagging_viewer_at_stop)
 }
 END_TEST
 
+/* A TCP connection to the daemon, or the test fails. */
+static int
+connect_daemon(void)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)D.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+/* 1 once the daemon has closed its side of fd (what it sent is read and dropped). */
+static int
+peer_closed(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/*
+ * request_timeout: a client that sends its headers a byte at a time is
+ * closed once it is due, though each byte restarts libmicrohttpd's idle
+ * timeout; a request sent in time is served; a kept-alive connection owes
+ * the next request from the end of its response, and is closed when idle.
+ */
+START_TEST(slow_request_headers)
+{
+	struct dconf c = defaults;
+	static const char start[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+	static const char quick[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	char reply[512];
+	double t0, now, slow_closed = -1, answered = -1, idle_closed = -1;
+	int slow, kept, sent_quick = 0;
+	ssize_t n;
+
+	c.request_timeout = 2;
+	daemon_start(&c);
+	slow = connect_daemon();
+	kept = connect_daemon();
+	t0 = now_mono();
+	ck_assert_int_eq(send(slow, start, sizeof(start) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(start) - 1);
+	while ((now = now_mono()) - t0 < 10.0 && (slow_closed < 0 || idle_closed < 0)) {
+		if (slow_closed < 0 &&
+		    (send(slow, "x", 1, MSG_NOSIGNAL) != 1 || peer_closed(slow)))
+			slow_closed = now - t0;
+		if (!sent_quick && now - t0 > 1.0) {
+			ck_assert_int_eq(send(kept, quick, sizeof(quick) - 1, MSG_NOSIGNAL),
+			    (ssize_t)sizeof(quick) - 1);
+			sent_quick = 1;
+		}
+		if (sent_quick && answered < 0) {
+			n = recv(kept, reply, sizeof(reply) - 1, MSG_DONTWAIT);
+			if (n > 0) {
+				reply[n] = '\0';
+				ck_assert_msg(strncmp(reply, "HTTP/1.1 200", 12) == 0,
+				    "a request sent in time got: %.40s", reply);
+				answered = now - t0;
+			}
+		} else if (answered >= 0 && idle_closed < 0 && peer_closed(kept))
+			idle_closed = now - t0;
+		usleep(200000);
+	}
+	printf("request_timeout 2 s: a header byte every 0.2 s closed after %.1f s; "
+	    "a kept-alive connection answered at %.1f s, closed at %.1f s\n",
+	    slow_closed, answered, idle_closed);
+	ck_assert_msg(slow_closed > 1.5 && slow_closed < 5.0,
+	    "a client sending its headers a byte at a time was closed after %.1f s "
+	    "(request_timeout 2 s; -1: still open after 10 s)", slow_closed);
+	ck_assert_msg(answered > 0, "a request sent 1 s after connecting got no answer");
+	ck_assert_msg(idle_closed - answered > 1.5 && idle_closed - answered < 5.0,
+	    "a kept-alive connection idle after its response was closed %.1f s later",
+	    idle_closed < 0 ? -1.0 : idle_closed - answered);
+	close(slow);
+	close(kept);
+}
+END_TEST
+
 START_TEST(command_line)
 {
 	struct run r;
@@ -2363,6 +2452,7 @@ daemon_suite(void)
 	tcase_add_test(tc, browser_sized_requests);
 	tcase_add_test(tc, stalled_viewer);
 	tcase_add_test(tc, lagging_viewer_at_stop);
+	tcase_add_test(tc, slow_request_headers);
 	suite_add_tcase(s, tc);
 	return s;
 }

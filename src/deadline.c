@@ -1,0 +1,200 @@
+#include "deadline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+
+struct deadline_conn {
+	struct deadline_conn *prev, *next;
+	int64_t due_ns;		/* CLOCK_MONOTONIC */
+	int fd;
+	int listed;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;		/* CLOCK_MONOTONIC; signalled when the list fills or at stop */
+static struct deadline_conn *head, *tail;
+static int64_t timeout_ns;
+static int sleeping;			/* the thread waits for the list to fill */
+static int stopping;
+static int running;
+static unsigned long missed;
+static pthread_t thread;
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Under lock. */
+static void
+unlink_conn(struct deadline_conn *dc)
+{
+	if (!dc->listed)
+		return;
+	if (dc->prev != NULL)
+		dc->prev->next = dc->next;
+	else
+		head = dc->next;
+	if (dc->next != NULL)
+		dc->next->prev = dc->prev;
+	else
+		tail = dc->prev;
+	dc->prev = dc->next = NULL;
+	dc->listed = 0;
+}
+
+/* Under lock: at the tail, which keeps the list in deadline order. */
+static void
+append(struct deadline_conn *dc)
+{
+	unlink_conn(dc);
+	dc->due_ns = mono_ns() + timeout_ns;
+	dc->prev = tail;
+	if (tail != NULL)
+		tail->next = dc;
+	else
+		head = dc;
+	tail = dc;
+	dc->listed = 1;
+	if (sleeping) {
+		sleeping = 0;
+		pthread_cond_signal(&wake);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		int64_t now = mono_ns();
+		struct timespec until;
+		int64_t t;
+
+		while (head != NULL && head->due_ns <= now) {
+			struct deadline_conn *dc = head;
+
+			/* libmicrohttpd's thread reads the end, and closes the connection. */
+			if (shutdown(dc->fd, SHUT_RDWR) == 0)
+				missed++;
+			unlink_conn(dc);
+			log_debug("closed a connection that sent no request for %lld s",
+			    (long long)(timeout_ns / 1000000000));
+		}
+		if (head == NULL) {
+			sleeping = 1;
+			while (sleeping && !stopping)
+				pthread_cond_wait(&wake, &lock);
+			continue;
+		}
+		/* Once a second, not at each deadline: no wake-up per connection. */
+		t = now + 1000000000;
+		until.tv_sec = (time_t)(t / 1000000000);
+		until.tv_nsec = (long)(t % 1000000000);
+		(void)pthread_cond_timedwait(&wake, &lock, &until);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+int
+deadline_start(unsigned seconds)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	timeout_ns = (int64_t)seconds * 1000000000;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake, &ca);
+	pthread_condattr_destroy(&ca);
+	stopping = 0;
+	/* It inherits main's mask: every signal blocked (main.c). */
+	if ((err = pthread_create(&thread, NULL, run, NULL)) != 0) {
+		log_fatal("cannot start the request deadline thread: %s", strerror(err));
+		return -1;
+	}
+	running = 1;
+	return 0;
+}
+
+void
+deadline_stop(void)
+{
+	if (!running)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	pthread_join(thread, NULL);
+	running = 0;
+}
+
+struct deadline_conn *
+deadline_open(int fd)
+{
+	struct deadline_conn *dc = calloc(1, sizeof(*dc));
+
+	if (dc == NULL)
+		return NULL;
+	dc->fd = fd;
+	pthread_mutex_lock(&lock);
+	append(dc);
+	pthread_mutex_unlock(&lock);
+	return dc;
+}
+
+void
+deadline_met(struct deadline_conn *dc)
+{
+	if (dc == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	unlink_conn(dc);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+deadline_rearm(struct deadline_conn *dc)
+{
+	if (dc == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	append(dc);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+deadline_close(struct deadline_conn *dc)
+{
+	if (dc == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	unlink_conn(dc);
+	pthread_mutex_unlock(&lock);
+	free(dc);
+}
+
+unsigned long
+deadline_missed(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&lock);
+	n = missed;
+	pthread_mutex_unlock(&lock);
+	return n;
+}

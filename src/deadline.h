@@ -1,0 +1,51 @@
+/*
+ * deadline: connections that owe the daemon a request, and the thread that
+ * closes those that take longer than request_timeout to send its headers.
+ *
+ * libmicrohttpd 0.9.75's timeout is an idle timeout: a client that sends a
+ * header a byte every few seconds holds its connection, and its thread, for
+ * as long as it likes, and 32 such clients lock scrapes and health checks
+ * out. A connection is owed a request from when it opens, and again from
+ * the end of each response on it (keep-alive), until its headers are in.
+ *
+ * DESIGN
+ * libmicrohttpd's listening thread calls deadline_open() and, after the
+ * connection's thread has ended, deadline_close(); the connection's thread
+ * calls deadline_met() when a request's headers are in and deadline_rearm()
+ * when its response has ended. One mutex guards the list of connections
+ * owed a request (in deadline order, as every deadline is now + the same
+ * timeout) and each entry's place in it; no stream is in the list, so it is
+ * never touched per event. The deadline thread wakes once a second while
+ * the list is not empty, shuts down the socket of each connection past its
+ * deadline (libmicrohttpd then reads the end and closes it), and sleeps on
+ * a condition variable while the list is empty: an idle daemon pays nothing.
+ * deadline_close() takes the entry out under the mutex before libmicrohttpd
+ * closes the socket, so the thread never shuts down a reused descriptor.
+ */
+#ifndef SSE_DEADLINE_H
+#define SSE_DEADLINE_H
+
+struct deadline_conn;
+
+/* Start the thread; seconds is request_timeout. Returns 0, or -1 logged. */
+int deadline_start(unsigned seconds);
+
+/* Stop and join the thread (before libmicrohttpd is stopped). */
+void deadline_stop(void);
+
+/* A connection on socket fd has opened: it owes a request from now. NULL on no memory. */
+struct deadline_conn *deadline_open(int fd);
+
+/* Its request's headers are in. */
+void deadline_met(struct deadline_conn *dc);
+
+/* Its response has ended: it owes the next request from now. */
+void deadline_rearm(struct deadline_conn *dc);
+
+/* It is closing: forget and free it. */
+void deadline_close(struct deadline_conn *dc);
+
+/* Connections closed for missing their deadline since the start. */
+unsigned long deadline_missed(void);
+
+#endif
