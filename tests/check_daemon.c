@@ -2081,6 +2081,40 @@ END_TEST
 
 
 /*
+ * A TCP connection to the daemon, or the test fails; with a receive buffer
+ * of rcvbuf bytes (set before the connect, so the window fits it), or the
+ * system's when 0.
+ */
+static int
+connect_daemon(int rcvbuf)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	if (rcvbuf != 0)
+		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)D.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+/* 1 once the daemon has closed its side of fd (what it sent is read and dropped). */
+static int
+peer_closed(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/*
  * The daemon's side of a TCP connection from local port cport to D.port in
  * /proc/net/tcp: its state (hex, "01" ESTABLISHED) and send-queue bytes.
  * Returns 0 when there is none.
@@ -2130,7 +2164,7 @@ START_TEST(stalled_viewer)
 	struct stream s;
 	CURLM *m = curl_multi_init();
 	static const char req[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-	int fd, rcvbuf = 4096, seen = 0, found = 0;
+	int fd, seen = 0, found = 0;
 	unsigned long txq = 0, txq_max = 0;
 	char st[3] = "";
 	double t0, closed = -1, gone = -1;
@@ -2138,14 +2172,7 @@ START_TEST(stalled_viewer)
 
 	c.interval = "0.05";
 	daemon_start(&c);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)D.port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	fd = connect_daemon(4096);
 	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 
@@ -2200,28 +2227,20 @@ END_TEST
 START_TEST(lagging_viewer_at_stop)
 {
 	struct dconf c = defaults;
-	struct sockaddr_in sin;
 	static const char req[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 	const struct timeval rcv_timeout = { 5, 0 };
 	char buf[16384], tail[5] = "";
 	size_t total = 0;
 	ssize_t n;
 	double t0, t_term = 0;
-	int fd, status, exited = 0, eof = 0, rcvbuf = 16384;
+	int fd, status, exited = 0, eof = 0;
 
 	c.interval = "0.05";
 	daemon_start(&c);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
+	/* A small window: what it lags by waits in the daemon's kernel queue. */
+	fd = connect_daemon(16384);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv_timeout,
 	    sizeof(rcv_timeout)), 0);
-	/* A small window: what it lags by waits in the daemon's kernel queue. */
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)D.port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
 
 	/*
@@ -2275,34 +2294,6 @@ START_TEST(lagging_viewer_at_stop)
 }
 END_TEST
 
-/* A TCP connection to the daemon, or the test fails. */
-static int
-connect_daemon(void)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)D.port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	return fd;
-}
-
-/* 1 once the daemon has closed its side of fd (what it sent is read and dropped). */
-static int
-peer_closed(int fd)
-{
-	char buf[4096];
-	ssize_t n;
-
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		;
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
 /*
  * request_timeout: a client that sends its headers a byte at a time is
  * closed once it is due, though each byte restarts libmicrohttpd's idle
@@ -2321,8 +2312,8 @@ START_TEST(slow_request_headers)
 
 	c.request_timeout = 2;
 	daemon_start(&c);
-	slow = connect_daemon();
-	kept = connect_daemon();
+	slow = connect_daemon(0);
+	kept = connect_daemon(0);
 	t0 = now_mono();
 	ck_assert_int_eq(send(slow, start, sizeof(start) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(start) - 1);
 	while ((now = now_mono()) - t0 < 10.0 && (slow_closed < 0 || idle_closed < 0)) {
