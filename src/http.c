@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -359,6 +360,26 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	}
 }
 
+/*
+ * The path of a request target. A server must accept the absolute form
+ * (GET http://host/path, RFC 9112 section 3.2.2), which libmicrohttpd hands
+ * over as it came: its scheme and authority are dropped.
+ */
+static const char *
+target_path(const char *url)
+{
+	const char *p;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return url;
+	p = strchr(p, '/');
+	return p != NULL ? p : "/";
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -369,6 +390,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	(void)cls;
 	(void)version;
 	(void)upload_data;
+	url = target_path(url);
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (req == NULL) {
 		/* First call: headers only. Start the clock; answer on the next call. */

@@ -1362,6 +1362,26 @@ START_TEST(other_endpoints)
 
 	daemon_start(&defaults);
 
+	/* The absolute form of a request target is served as its path. */
+	{
+		static const struct { const char *target, *status, *body; } abs[] = {
+			{ "http://127.0.0.1/healthz", "HTTP/1.1 200", "\r\n\r\nok\n" },
+			{ "HTTP://sse.example:9730/api/snapshot?x=1", "HTTP/1.1 200", "\"seq\"" },
+			{ "http://127.0.0.1", "HTTP/1.1 200", "<html" },
+			{ "http://127.0.0.1/nothing-here", "HTTP/1.1 404", "not found" },
+		};
+
+		for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
+			struct dbuf resp = { 0 };
+
+			raw_exchange("GET", abs[i].target, &resp);
+			ck_assert_msg(strncmp(dbuf_str(&resp), abs[i].status, strlen(abs[i].status)) == 0 &&
+			    strstr(dbuf_str(&resp), abs[i].body) != NULL,
+			    "GET %s: %.60s", abs[i].target, dbuf_str(&resp));
+			dbuf_free(&resp);
+		}
+	}
+
 	http_do("GET", "/api/snapshot", NULL, 5000, &r);
 	ck_assert_int_eq(r.result, CURLE_OK);
 	ck_assert_int_eq(r.status, 200);
