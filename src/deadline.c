@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "stats.h"
 
 struct deadline_conn {
 	struct deadline_conn *prev, *next;
@@ -24,7 +25,6 @@ static int64_t timeout_ns;
 static int sleeping;			/* the thread waits for the list to fill */
 static int stopping;
 static int running;
-static unsigned long missed;
 static pthread_t thread;
 
 static int64_t
@@ -88,7 +88,7 @@ run(void *arg)
 
 			/* libmicrohttpd's thread reads the end, and closes the connection. */
 			if (shutdown(dc->fd, SHUT_RDWR) == 0)
-				missed++;
+				stats_request_timed_out();
 			unlink_conn(dc);
 			log_debug("closed a connection that sent no request for %lld s",
 			    (long long)(timeout_ns / 1000000000));
@@ -186,15 +186,4 @@ deadline_close(struct deadline_conn *dc)
 	unlink_conn(dc);
 	pthread_mutex_unlock(&lock);
 	free(dc);
-}
-
-unsigned long
-deadline_missed(void)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&lock);
-	n = missed;
-	pthread_mutex_unlock(&lock);
-	return n;
 }

@@ -45,7 +45,6 @@ void deadline_rearm(struct deadline_conn *dc);
 /* It is closing: forget and free it. */
 void deadline_close(struct deadline_conn *dc);
 
-/* Connections closed for missing their deadline since the start. */
-unsigned long deadline_missed(void);
+/* (Connections closed for missing it are counted in stats: requests_timed_out_total.) */
 
 #endif

@@ -455,6 +455,8 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		reset_if_unsent(conn);
 	if (req == NULL)
 		return;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && req->is_stream)
+		stats_stream_timed_out();
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
 	if (ci != NULL)
 		status = ci->http_status;

@@ -360,6 +360,12 @@ daemon_metrics(struct strbuf *sb, const struct snapshot *s)
 	counter(sb, "sse_metricsd_events_dropped_total",
 	    "Ticks dropped from the queues of streams that read too slowly.",
 	    d->events_dropped_total);
+	counter(sb, "sse_metricsd_streams_timed_out_total",
+	    "Streams closed because their viewer took nothing for timeout seconds.",
+	    d->streams_timed_out_total);
+	counter(sb, "sse_metricsd_requests_timed_out_total",
+	    "Connections closed because they sent no request within request_timeout.",
+	    d->requests_timed_out_total);
 	gauge(sb, "sse_metricsd_collect_seconds",
 	    "CPU time the last collection took.", d->collect_seconds);
 	gauge(sb, "sse_metricsd_render_seconds",

@@ -9,6 +9,8 @@ static _Atomic uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];
 static _Atomic uint64_t streams_total;
 static _Atomic uint64_t streams_rejected_total;
 static _Atomic uint64_t events_dropped_total;
+static _Atomic uint64_t streams_timed_out_total;
+static _Atomic uint64_t requests_timed_out_total;
 
 #define ADD(counter, n) atomic_fetch_add_explicit(&(counter), (n), memory_order_relaxed)
 #define GET(counter) atomic_load_explicit(&(counter), memory_order_relaxed)
@@ -58,6 +60,18 @@ stats_events_dropped(uint64_t n)
 }
 
 void
+stats_stream_timed_out(void)
+{
+	ADD(streams_timed_out_total, 1);
+}
+
+void
+stats_request_timed_out(void)
+{
+	ADD(requests_timed_out_total, 1);
+}
+
+void
 stats_read(struct stats_values *out)
 {
 	for (int e = 0; e < EP_COUNT; e++)
@@ -70,4 +84,6 @@ stats_read(struct stats_values *out)
 	out->streams_total = GET(streams_total);
 	out->streams_rejected_total = GET(streams_rejected_total);
 	out->events_dropped_total = GET(events_dropped_total);
+	out->streams_timed_out_total = GET(streams_timed_out_total);
+	out->requests_timed_out_total = GET(requests_timed_out_total);
 }

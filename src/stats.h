@@ -25,6 +25,8 @@ struct stats_values {
 	uint64_t streams_total;			/* streams ever opened */
 	uint64_t streams_rejected_total;	/* refused for max_clients */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
+	uint64_t streams_timed_out_total;	/* closed: the viewer took nothing for timeout s */
+	uint64_t requests_timed_out_total;	/* closed: no request within request_timeout */
 };
 
 /* The status index of HTTP status code (ST_OTHER for one not in the table). */
@@ -43,6 +45,10 @@ void stats_stream_opened(void);
 void stats_stream_rejected(void);
 /* n ticks were dropped from slow streams' rings. */
 void stats_events_dropped(uint64_t n);
+/* A stream was closed because its viewer took nothing for timeout seconds. */
+void stats_stream_timed_out(void);
+/* A connection was closed because it sent no request within request_timeout. */
+void stats_request_timed_out(void);
 /* Read every counter. */
 void stats_read(struct stats_values *out);
 

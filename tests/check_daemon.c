@@ -1519,6 +1519,26 @@ START_TEST(self_metrics)
 }
 END_TEST
 
+/* 1 once /metrics has the line want (say "name 2"), within 5 s. */
+static int
+metrics_reach(const char *want)
+{
+	char line[160];
+	double t0 = now_mono();
+	struct reply r;
+	int seen = 0;
+
+	snprintf(line, sizeof(line), "\n%s\n", want);
+	while (!seen && now_mono() - t0 < 5.0) {
+		http_do("GET", "/metrics", NULL, 3000, &r);
+		seen = strstr(dbuf_str(&r.body), line) != NULL;
+		reply_free(&r);
+		if (!seen)
+			usleep(50000);
+	}
+	return seen;
+}
+
 /* SIGTERM the daemon; it must exit with status 0 within seconds. */
 static void
 daemon_stop_ok(double seconds)
@@ -1720,19 +1740,8 @@ START_TEST(max_clients)
 	ck_assert_ptr_null(strstr(dbuf_str(&r.body), "data:"));
 	reply_free(&r);
 	/* Both refusals are counted, and /metrics shows it from the next tick on. */
-	{
-		double t0 = now_mono();
-		int seen = 0;
-
-		while (!seen && now_mono() - t0 < 5.0) {
-			http_do("GET", "/metrics", NULL, 3000, &r);
-			seen = strstr(dbuf_str(&r.body), "\nsse_metricsd_streams_rejected_total 2\n") != NULL;
-			reply_free(&r);
-			if (!seen)
-				usleep(50000);
-		}
-		ck_assert_msg(seen, "sse_metricsd_streams_rejected_total never reached 2");
-	}
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
+	    "sse_metricsd_streams_rejected_total never reached 2");
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
@@ -2230,6 +2239,8 @@ START_TEST(stalled_viewer)
 	ck_assert_msg(!s.done && sseclient_count(s.sse) > before + 20,
 	    "the reading viewer got %zu events while the other stalled",
 	    sseclient_count(s.sse) - before);
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_timed_out_total 1"),
+	    "/metrics never counted the stalled stream's timeout");
 	close(fd);
 	stream_close(m, &s);
 	curl_multi_cleanup(m);
@@ -2367,6 +2378,8 @@ START_TEST(slow_request_headers)
 	ck_assert_msg(idle_closed - answered > 1.5 && idle_closed - answered < 5.0,
 	    "a kept-alive connection idle after its response was closed %.1f s later",
 	    idle_closed < 0 ? -1.0 : idle_closed - answered);
+	ck_assert_msg(metrics_reach("sse_metricsd_requests_timed_out_total 2"),
+	    "/metrics did not count the two connections closed for request_timeout");
 	close(slow);
 	close(kept);
 }
