@@ -81,17 +81,26 @@ run(void *arg)
 	while (!stopping) {
 		int64_t now = mono_ns();
 		struct timespec until;
+		unsigned closed = 0;
 		int64_t t;
 
 		while (head != NULL && head->due_ns <= now) {
 			struct deadline_conn *dc = head;
 
 			/* libmicrohttpd's thread reads the end, and closes the connection. */
-			if (shutdown(dc->fd, SHUT_RDWR) == 0)
+			if (shutdown(dc->fd, SHUT_RDWR) == 0) {
 				stats_request_timed_out();
+				closed++;
+			}
 			unlink_conn(dc);
-			log_debug("closed a connection that sent no request for %lld s",
+		}
+		if (closed > 0) {
+			/* Not under the lock every new connection takes. */
+			pthread_mutex_unlock(&lock);
+			log_debug("closed %u connections that sent no request for %lld s", closed,
 			    (long long)(timeout_ns / 1000000000));
+			pthread_mutex_lock(&lock);
+			continue;
 		}
 		if (head == NULL) {
 			sleeping = 1;
