@@ -716,11 +716,14 @@ card_daemon(struct strbuf *sb, const struct snapshot *s)
 	    "<dt>requests</dt><dd>%.1f/s</dd>\n"
 	    "<dt>events dropped</dt><dd class=\"%s\">%llu</dd>\n"
 	    "<dt>streams refused</dt><dd>%llu</dd>\n"
+	    "<dt>timed out</dt><dd>%llu streams, %llu requests</dd>\n"
 	    "<dt>sent</dt><dd>",
 	    (unsigned long long)d->streams_open, d->streams_open == 1 ? "viewer" : "viewers",
 	    d->requests_per_second, d->events_dropped_total > 0 ? "warn" : "",
 	    (unsigned long long)d->events_dropped_total,
-	    (unsigned long long)d->streams_rejected_total);
+	    (unsigned long long)d->streams_rejected_total,
+	    (unsigned long long)d->streams_timed_out_total,
+	    (unsigned long long)d->requests_timed_out_total);
 	put_bytes(sb, d->bytes_sent_total);
 	strbuf_printf(sb, "</dd>\n<dt>events sent</dt><dd>%llu</dd>\n"
 	    "<dt>collect, render</dt><dd>%.0f + %.0f&nbsp;&micro;s</dd>\n"

@@ -23,7 +23,7 @@ card(enum html_card c, const struct snapshot *s)
 /* What each card of fullsnap_new() must show. */
 static const struct {
 	enum html_card card;
-	const char *want[4];
+	const char *want[5];
 } full[] = {
 	{ HTML_HOST, { "<h2>Host</h2>", ">web-1<", "Linux 6.1.0-13-amd64", "up <span class=\"uptime\">1h 0m 0s<" } },
 	{ HTML_CPU, { "<h2>CPU</h2>", ">30.0<small> %", "2.40&nbsp;GHz", "title=\"cpu2 30.0 %\"" } },
@@ -45,7 +45,8 @@ static const struct {
 	{ HTML_TEMPERATURES, { "<dt>nvme Composite</dt><dd class=\"\">3", "<dt>nvme temp1</dt>",
 	    "<dt>x86_pkg_temp thermal_zone0</dt><dd class=\"\">46.0&nbsp;&deg;C", NULL } },
 	{ HTML_DAEMON, { "<span class=\"viewers\">3</span><small> viewers<", "<dt>requests</dt><dd>2.5/s",
-	    "321 + 123&nbsp;&micro;s", "<dd class=\"seq\">1763769600123<" } },
+	    "321 + 123&nbsp;&micro;s", "<dd class=\"seq\">1763769600123<",
+	    "<dt>timed out</dt><dd>4 streams, 9 requests</dd>" } },
 };
 
 START_TEST(full_cards)
@@ -54,7 +55,7 @@ START_TEST(full_cards)
 	char *h = card(full[_i].card, s);
 
 	ck_assert_msg(strncmp(h, "<h2>", 4) == 0, "%s starts with %.20s", html_card_name(full[_i].card), h);
-	for (size_t k = 0; k < 4 && full[_i].want[k] != NULL; k++)
+	for (size_t k = 0; k < 5 && full[_i].want[k] != NULL; k++)
 		ck_assert_msg(strstr(h, full[_i].want[k]) != NULL, "card %s: no '%s' in\n%s",
 		    html_card_name(full[_i].card), full[_i].want[k], h);
 	ck_assert_ptr_null(strstr(h, "hx-swap-oob"));	/* the inside only */

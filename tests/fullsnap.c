@@ -130,6 +130,8 @@ fullsnap_new(void)
 		s->daemon.duration_bucket[b] = b < 3 ? 0 : b < 6 ? 4 : 7;	/* cumulative */
 	s->daemon.duration_sum_seconds = 0.0123;
 	s->daemon.events_sent_total = 1000;
+	s->daemon.streams_timed_out_total = 4;
+	s->daemon.requests_timed_out_total = 9;
 	s->daemon.bytes_sent_total = 123456;
 	s->daemon.collect_seconds = 0.000321;
 	s->daemon.render_seconds = 0.000123;
