@@ -333,9 +333,8 @@ stream_stop_unbound(void)
 static void
 list_add(struct stream *s)
 {
+	/* One opened during the stop lifts its own bound in stream_read(). */
 	pthread_mutex_lock(&streams_lock);
-	if (atomic_load(&unbounded))
-		lift_unsent_bound(s->sock);	/* opened while stopping */
 	s->next = streams_head;
 	if (streams_head != NULL)
 		streams_head->prev = s;
