@@ -646,7 +646,6 @@ http_stop(void)
 	fd = MHD_quiesce_daemon(daemon_handle);
 	deadline_stop();
 	stream_stop(HTTP_PARKING_STOP);
-	stream_stop_unbound();
 	broadcast_stop();
 	/*
 	 * Let every stream write its closing chunk: a stream is counted out in

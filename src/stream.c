@@ -46,7 +46,7 @@ static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
  * much, not tcp_wmem's maximum (4 MiB; 2 MB seen in 3.4 s), and its ring
  * drops ticks instead. A viewer that reads never nears it: a tick leaves
  * the queue as soon as it is written. Lifted at stop for every stream that
- * may be held up by it (stream_stop_unbound()), so a lagging viewer's
+ * may be held up by it (stream_stop()), so a lagging viewer's
  * closing chunk still goes to the kernel at once.
  */
 #define STREAM_UNSENT_MAX (64 * 1024)
@@ -57,7 +57,7 @@ static atomic_bool park_when_ended;
 static atomic_uint streams_open;	/* opened and not yet freed */
 
 /*
- * Every stream with a socket, for stream_stop_unbound() to lift the bound
+ * Every stream with a socket, for stream_stop() to lift the bound
  * above. The lock is taken when a stream opens and ends, never per event.
  * Once the list has been walked, unbounded is set, and a stream ending after
  * that (most of them, at a parking stop) takes no shared lock.
@@ -82,7 +82,7 @@ struct stream {
 	struct stream *prev, *next;	/* streams_head's list, under streams_lock */
 	int listed;
 	int unbound;		/* its TCP_NOTSENT_LOWAT is lifted */
-	atomic_int waiting;	/* in broadcast_next(); read by stream_stop_unbound() */
+	atomic_int waiting;	/* in broadcast_next(); read by stream_stop() */
 };
 
 static void unbind(struct stream *s);
@@ -248,7 +248,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		deadline = s->last_write;
 		deadline.tv_sec += atomic_load_explicit(&heartbeat_seconds, memory_order_relaxed);
 		/*
-		 * waiting tells stream_stop_unbound() that this thread will see the
+		 * waiting tells stream_stop() that this thread will see the
 		 * stop here; once it is cleared, this thread checks for the stop
 		 * itself (both sequentially consistent: one of the two sees the
 		 * other's store).
@@ -280,13 +280,12 @@ wrote:
 	return (ssize_t)n;
 }
 
-/* A socket's unsent bytes back to the system's bound (none, by default). */
+/* Bound a socket's unsent bytes; 0 gives it back the system's bound (none, by default). */
 static void
-lift_unsent_bound(int sock)
+set_unsent_bound(int sock, int bytes)
 {
-	int zero = 0;
-
-	(void)setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &zero, sizeof(zero));
+	if (setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof(bytes)) != 0)
+		log_debug("stream: TCP_NOTSENT_LOWAT: %s", strerror(errno));
 }
 
 /*
@@ -298,22 +297,17 @@ static void
 unbind(struct stream *s)
 {
 	if (s->sock != -1)
-		lift_unsent_bound(s->sock);
+		set_unsent_bound(s->sock, 0);
 	s->unbound = 1;
 }
 
 void
 stream_stop(int park)
 {
-	atomic_store(&park_when_ended, park);
-	atomic_store(&stopping, 1);
-}
-
-void
-stream_stop_unbound(void)
-{
 	struct stream *s;
 
+	atomic_store(&park_when_ended, park);
+	atomic_store(&stopping, 1);
 	/*
 	 * A lagging viewer's thread may wait in libmicrohttpd for the queue to
 	 * fall under the bound: lifting it wakes that thread, and its closing
@@ -325,7 +319,7 @@ stream_stop_unbound(void)
 	pthread_mutex_lock(&streams_lock);
 	for (s = streams_head; s != NULL; s = s->next)
 		if (!atomic_load(&s->waiting))
-			lift_unsent_bound(s->sock);
+			set_unsent_bound(s->sock, 0);
 	atomic_store(&unbounded, 1);
 	pthread_mutex_unlock(&streams_lock);
 }
@@ -380,7 +374,7 @@ stream_free(void *cls)
 	 * so ending N streams takes no lock they share.
 	 */
 	if (atomic_load(&park_when_ended)) {
-		/* Not while stream_stop_unbound() may still be walking the list. */
+		/* Not while stream_stop() may still be walking the list. */
 		if (!atomic_load(&unbounded))
 			list_remove(s);
 		if (s->sock != -1)
@@ -435,10 +429,7 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	stream_add_headers(*response);
 	add_close(*response);
 	if (sock != -1) {
-		int unsent = STREAM_UNSENT_MAX;
-
-		if (setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof(unsent)) != 0)
-			log_debug("stream: TCP_NOTSENT_LOWAT: %s", strerror(errno));
+		set_unsent_bound(sock, STREAM_UNSENT_MAX);
 		list_add(s);
 	}
 	stats_stream_opened();

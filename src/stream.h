@@ -13,7 +13,7 @@
  * sets atomics that every free callback, and every reader coming back from
  * broadcast_next(), reads after it. streams_lock guards the list of open
  * streams' sockets: a stream's thread takes it when the stream opens and
- * ends, stream_stop_unbound() (main) to walk it; never per event. A stream's
+ * ends, stream_stop() (main) to walk it; never per event. A stream's
  * waiting flag is an atomic its thread sets around broadcast_next() and
  * that walk reads.
  */
@@ -37,17 +37,12 @@ void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
  * a connection thread whose stream has ended (its last chunk handed to the
  * kernel, its subscription gone) then waits for the process to exit instead
  * of unwinding: the caller must end the process without stopping
- * libmicrohttpd.
+ * libmicrohttpd. It also lifts the bound on what the kernel may queue
+ * unsent (stream.c) for every stream not waiting for a tick, so a lagging
+ * viewer's closing chunk need not wait for it to read; a waiting stream
+ * lifts its own when it sees the stop.
  */
 void stream_stop(int park);
-
-/*
- * Called by main's shutdown after broadcast_stop(): lift the bound on what
- * the kernel may queue unsent (stream.c) for every stream that is not
- * waiting for a tick, so a lagging viewer's closing chunk need not wait for
- * it to read. A waiting stream lifts its own when it sees the stop.
- */
-void stream_stop_unbound(void);
 
 /* Streams opened and not yet ended (any thread). */
 unsigned stream_count(void);
