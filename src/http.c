@@ -172,6 +172,16 @@ refuse_stream(struct MHD_Connection *conn)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
+/* The connection's socket, or -1. */
+static int
+conn_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci != NULL ? ci->connect_fd : -1;
+}
+
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
@@ -179,7 +189,6 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	unsigned mask = RENDER_EV_DEFAULT;
 	uint64_t last_id = 0;
 	int have_last = 0;
-	const union MHD_ConnectionInfo *info;
 	struct MHD_Response *r;
 	char why[512];	/* "unknown event type ..." and every known type */
 
@@ -212,9 +221,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		return queue(conn, MHD_HTTP_OK, r);
 	}
 
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (stream_open(info != NULL ? info->connect_fd : -1, mask, have_last, last_id,
-	    &r) != STREAM_OK)
+	if (stream_open(conn_fd(conn), mask, have_last, last_id, &r) != STREAM_OK)
 		return refuse_stream(conn);
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);
@@ -347,13 +354,12 @@ static void
 notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
-	const union MHD_ConnectionInfo *ci;
+	int fd;
 
 	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (ci != NULL)
-			*socket_context = deadline_open(ci->connect_fd);
+		if ((fd = conn_fd(conn)) != -1)
+			*socket_context = deadline_open(fd);
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		deadline_close(*socket_context);
 		*socket_context = NULL;
@@ -430,14 +436,12 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 static void
 reset_if_unsent(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci;
 	struct linger now = { 1, 0 };
-	int queued = 0;
+	int fd = conn_fd(conn), queued = 0;
 
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL || ioctl(ci->connect_fd, SIOCOUTQ, &queued) != 0 || queued == 0)
+	if (fd == -1 || ioctl(fd, SIOCOUTQ, &queued) != 0 || queued == 0)
 		return;
-	if (setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) != 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) != 0)
 		log_debug("http: SO_LINGER: %s", strerror(errno));
 }
 
