@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -12,7 +13,7 @@
 #include "stats.h"
 
 struct deadline_conn {
-	struct deadline_conn *prev, *next;
+	TAILQ_ENTRY(deadline_conn) link;
 	int64_t due_ns;		/* CLOCK_MONOTONIC */
 	int fd;
 	int listed;
@@ -20,7 +21,7 @@ struct deadline_conn {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;		/* CLOCK_MONOTONIC; signalled when the list fills or at stop */
-static struct deadline_conn *head, *tail;
+static TAILQ_HEAD(, deadline_conn) owed = TAILQ_HEAD_INITIALIZER(owed);
 static int64_t timeout_ns;
 static int sleeping;			/* the thread waits for the list to fill */
 static int stopping;
@@ -42,15 +43,7 @@ unlink_conn(struct deadline_conn *dc)
 {
 	if (!dc->listed)
 		return;
-	if (dc->prev != NULL)
-		dc->prev->next = dc->next;
-	else
-		head = dc->next;
-	if (dc->next != NULL)
-		dc->next->prev = dc->prev;
-	else
-		tail = dc->prev;
-	dc->prev = dc->next = NULL;
+	TAILQ_REMOVE(&owed, dc, link);
 	dc->listed = 0;
 }
 
@@ -60,12 +53,7 @@ append(struct deadline_conn *dc)
 {
 	unlink_conn(dc);
 	dc->due_ns = mono_ns() + timeout_ns;
-	dc->prev = tail;
-	if (tail != NULL)
-		tail->next = dc;
-	else
-		head = dc;
-	tail = dc;
+	TAILQ_INSERT_TAIL(&owed, dc, link);
 	dc->listed = 1;
 	if (sleeping) {
 		sleeping = 0;
@@ -80,13 +68,12 @@ run(void *arg)
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
 		int64_t now = mono_ns();
+		struct deadline_conn *dc;
 		struct timespec until;
 		unsigned closed = 0;
 		int64_t t;
 
-		while (head != NULL && head->due_ns <= now) {
-			struct deadline_conn *dc = head;
-
+		while ((dc = TAILQ_FIRST(&owed)) != NULL && dc->due_ns <= now) {
 			/* libmicrohttpd's thread reads the end, and closes the connection. */
 			if (shutdown(dc->fd, SHUT_RDWR) == 0) {
 				stats_request_timed_out();
@@ -102,7 +89,7 @@ run(void *arg)
 			pthread_mutex_lock(&lock);
 			continue;
 		}
-		if (head == NULL) {
+		if (TAILQ_EMPTY(&owed)) {
 			sleeping = 1;
 			while (sleeping && !stopping)
 				pthread_cond_wait(&wake, &lock);

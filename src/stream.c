@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,7 +64,7 @@ static atomic_uint streams_open;	/* opened and not yet freed */
  * that (most of them, at a parking stop) takes no shared lock.
  */
 static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct stream *streams_head;
+static LIST_HEAD(, stream) streams = LIST_HEAD_INITIALIZER(streams);
 static atomic_bool unbounded;
 static atomic_bool stopping;	/* stream_stop() was called */
 
@@ -79,7 +80,7 @@ struct stream {
 	int pin_cpu;		/* CPU to pin the thread to once it runs there, or -1 */
 	unsigned pin_tries;	/* wake-ups seen while pin_cpu was pending */
 	int sock;		/* the connection's socket, closed by a parking stop */
-	struct stream *prev, *next;	/* streams_head's list, under streams_lock */
+	LIST_ENTRY(stream) link;	/* in streams, under streams_lock */
 	int listed;
 	int unbound;		/* its TCP_NOTSENT_LOWAT is lifted */
 	atomic_int waiting;	/* in broadcast_next(); read by stream_stop() */
@@ -317,7 +318,7 @@ stream_stop(int park)
 	 * took 55 ms here, before any stream was told to end.
 	 */
 	pthread_mutex_lock(&streams_lock);
-	for (s = streams_head; s != NULL; s = s->next)
+	LIST_FOREACH(s, &streams, link)
 		if (!atomic_load(&s->waiting))
 			set_unsent_bound(s->sock, 0);
 	atomic_store(&unbounded, 1);
@@ -329,10 +330,7 @@ list_add(struct stream *s)
 {
 	/* One opened during the stop lifts its own bound in stream_read(). */
 	pthread_mutex_lock(&streams_lock);
-	s->next = streams_head;
-	if (streams_head != NULL)
-		streams_head->prev = s;
-	streams_head = s;
+	LIST_INSERT_HEAD(&streams, s, link);
 	s->listed = 1;
 	pthread_mutex_unlock(&streams_lock);
 }
@@ -343,12 +341,7 @@ list_remove(struct stream *s)
 	if (!s->listed)
 		return;
 	pthread_mutex_lock(&streams_lock);
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		streams_head = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	LIST_REMOVE(s, link);
 	s->listed = 0;
 	pthread_mutex_unlock(&streams_lock);
 }
