@@ -172,6 +172,81 @@ refuse_stream(struct MHD_Connection *conn)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
+/*
+ * A request libmicrohttpd parsed but that is malformed all the same: 400,
+ * and the connection closes, as after any request a server cannot trust.
+ */
+static enum MHD_Result
+reply_malformed(struct MHD_Connection *conn, const char *text)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	return queue(conn, MHD_HTTP_BAD_REQUEST, r);
+}
+
+static enum MHD_Result
+count_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*(unsigned *)cls)++;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+find_nul_escape(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	if (strstr(key, "%00") != NULL || (value != NULL && strstr(value, "%00") != NULL)) {
+		*(int *)cls = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/*
+ * What libmicrohttpd lets through but RFC 9112 or a C string does not: an
+ * HTTP/1.1 request without exactly one Host (section 3.2: 400), and a %00
+ * in the target, which unescape() left as it came. NULL if it is sound.
+ */
+static const char *
+malformed(struct MHD_Connection *conn, const char *url, const char *version)
+{
+	unsigned hosts = 0;
+	int nul = strstr(url, "%00") != NULL;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &hosts);
+	if (hosts > 1 || (hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+		return "an HTTP/1.1 request needs exactly one Host header\n";
+	if (!nul)
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, find_nul_escape, &nul);
+	if (nul)
+		return "the request target must not contain %00\n";
+	return NULL;
+}
+
+/*
+ * libmicrohttpd's decoding of the path and of every query name and value,
+ * except one holding %00: decoded, it would end the C string there, and
+ * "/metrics%00x" would be served as /metrics. Left as it came, malformed()
+ * refuses it.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	if (strstr(s, "%00") != NULL)
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 /* The connection's socket, or -1. */
 static int
 conn_fd(struct MHD_Connection *conn)
@@ -391,10 +466,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
     const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
 	struct request *req = *req_cls;
+	const char *bad;
 	int head;
 
 	(void)cls;
-	(void)version;
 	(void)upload_data;
 	url = target_path(url);
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -408,6 +483,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		/* Refuse other methods now, before reading a body we do not want. */
 		if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		if ((bad = malformed(conn, url, version)) != NULL)
+			return reply_malformed(conn, bad);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -613,6 +690,7 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_END);
 	if (daemon_handle == NULL)
 		deadline_stop();

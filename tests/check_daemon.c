@@ -1234,15 +1234,15 @@ END_TEST
 /* ---- the daemon: other endpoints ----------------------------------------- */
 
 /*
- * A HEAD request over a raw socket, so a body sent by mistake would show:
- * read until the server closes (Connection: close) or 3 s pass, and allow
- * nothing after the blank line that ends the headers.
+ * A request sent as it is over a raw socket, so that a body sent by mistake
+ * (after a HEAD) would show, and so that a request curl would not send can
+ * be: read until the server closes or 3 s pass.
  */
 static void
-raw_exchange(const char *method, const char *target, struct dbuf *resp)
+raw_request(const char *req, struct dbuf *resp)
 {
 	struct sockaddr_in sin;
-	char req[256], chunk[4096];
+	char chunk[4096];
 	double deadline = now_mono() + 3.0;
 	int fd;
 	ssize_t nr;
@@ -1255,9 +1255,6 @@ raw_exchange(const char *method, const char *target, struct dbuf *resp)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect: %s",
 	    strerror(errno));
-	snprintf(req, sizeof(req),
-	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", method, target,
-	    D.port);
 	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -1274,6 +1271,18 @@ raw_exchange(const char *method, const char *target, struct dbuf *resp)
 			deadline = now_mono() + 0.3;
 	}
 	close(fd);
+}
+
+/* METHOD TARGET HTTP/1.1, with Host, and Connection: close. */
+static void
+raw_exchange(const char *method, const char *target, struct dbuf *resp)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req),
+	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", method, target,
+	    D.port);
+	raw_request(req, resp);
 }
 
 static void
@@ -1434,6 +1443,40 @@ START_TEST(other_endpoints)
 	http_do("GET", "/nope", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 404);
 	reply_free(&r);
+
+	/*
+	 * RFC 9112 3.2: an HTTP/1.1 request with no Host, or two, is a 400.
+	 * A %00 in the target would end the path or value there as a C string:
+	 * a 400 too, not /metrics for "/metrics%00x". Each closes the
+	 * connection, so the reply is all raw_request() reads.
+	 */
+	{
+		static const struct { const char *req, *status, *body; } bad[] = {
+			{ "GET /healthz HTTP/1.1\r\n\r\n", "HTTP/1.1 400", "exactly one Host" },
+			{ "GET /healthz HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", "HTTP/1.1 400",
+			    "exactly one Host" },
+			{ "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", "HTTP/1.1 400",
+			    "exactly one Host" },
+			{ "GET /metrics%00x HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 400", "%00" },
+			{ "GET /events?events=snapshot%00 HTTP/1.1\r\nHost: a\r\n\r\n",
+			    "HTTP/1.1 400", "%00" },
+			{ "GET /healthz?x%00=1 HTTP/1.1\r\nHost: a\r\n\r\n", "HTTP/1.1 400", "%00" },
+			/* HTTP/1.0 needs no Host; other escapes are still decoded. */
+			{ "GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.1 200", "\r\n\r\nok\n" },
+			{ "GET /heal%74hz?x=%41 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+			    "HTTP/1.1 200", "\r\n\r\nok\n" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct dbuf resp = { 0 };
+
+			raw_request(bad[i].req, &resp);
+			ck_assert_msg(strncmp(dbuf_str(&resp), bad[i].status, strlen(bad[i].status)) == 0 &&
+			    strstr(dbuf_str(&resp), bad[i].body) != NULL,
+			    "%.40s: %.80s", bad[i].req, dbuf_str(&resp));
+			dbuf_free(&resp);
+		}
+	}
 
 	/* A request target with no path must not pick a file by its query. */
 	{
