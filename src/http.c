@@ -20,6 +20,7 @@
 #include "broadcast.h"
 #include "deadline.h"
 #include "log.h"
+#include "peer.h"
 #include "prom.h"
 #include "render.h"
 #include "snapshot.h"
@@ -147,30 +148,47 @@ parse_events(const char *list, unsigned *mask, char *why, size_t whylen)
 }
 
 /*
- * max_clients streams are open. A browser's EventSource gives up for good on
- * any status but 200, so it gets a 200 stream that only says when to retry
- * and ends: it comes back by itself. Other clients get 503 + Retry-After.
+ * A request the daemon will not serve now: a stream with max_clients streams
+ * open (503), or any request on a connection over max_clients_per_ip (429,
+ * and the connection closes). Both say when to come back (Retry-After). A
+ * browser's EventSource gives up for good on any status but 200, so a
+ * stream request that accepts text/event-stream gets instead a 200 stream
+ * that only sets retry: and ends: it comes back by itself.
  */
 static enum MHD_Result
-refuse_stream(struct MHD_Connection *conn)
+refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream)
 {
-	static const char body[] = "retry: " STREAM_REFUSED_RETRY_MS "\n\n"
-	    ": too many event streams open; the browser retries by itself\n\n";
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ACCEPT);
 	struct MHD_Response *r;
+	char body[256];
+	int n;
 
-	stats_stream_rejected();
-	if (accept == NULL || strstr(accept, "text/event-stream") == NULL)
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "too many event streams open; try again later\n");
-	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (stream)
+		stats_stream_rejected();
+	if (stream && accept != NULL && strstr(accept, "text/event-stream") != NULL) {
+		n = snprintf(body, sizeof(body), "retry: " STREAM_REFUSED_RETRY_MS "\n\n"
+		    ": %s; the browser retries by itself\n\n", why);
+		r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+		if (r == NULL)
+			return MHD_NO;
+		stream_add_headers(r);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+		return queue(conn, MHD_HTTP_OK, r);
+	}
+	n = snprintf(body, sizeof(body), "%s; try again later\n", why);
+	r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	stream_add_headers(r);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	return queue(conn, MHD_HTTP_OK, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	return queue(conn, status, r);
 }
+
+static const char streams_full[] = "too many event streams open";
+static const char address_full[] = "too many connections from this address (max_clients_per_ip)";
 
 /*
  * A request libmicrohttpd parsed but that is malformed all the same: 400,
@@ -288,7 +306,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		 * of a chunked one, a body HEAD must not have.
 		 */
 		if (broadcast_full())
-			return refuse_stream(conn);
+			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1);
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r == NULL)
 			return MHD_NO;
@@ -297,7 +315,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	}
 
 	if (stream_open(conn_fd(conn), mask, have_last, last_id, &r) != STREAM_OK)
-		return refuse_stream(conn);
+		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1);
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);
 }
@@ -415,9 +433,15 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
-/* The connection's entry in the request deadline list (deadline.h), or NULL. */
-static struct deadline_conn *
-conn_deadline(struct MHD_Connection *conn)
+/* What the daemon keeps per connection: libmicrohttpd's socket context. */
+struct conn_ctx {
+	struct deadline_conn *deadline;	/* deadline.h; NULL on no memory */
+	struct peer *peer;	/* peer.h; NULL if not counted */
+	int over_limit;		/* opened with max_clients_per_ip already open */
+};
+
+static struct conn_ctx *
+conn_ctx(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci;
 
@@ -425,18 +449,37 @@ conn_deadline(struct MHD_Connection *conn)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
+/* The connection's entry in the request deadline list, or NULL. */
+static struct deadline_conn *
+conn_deadline(struct MHD_Connection *conn)
+{
+	struct conn_ctx *cc = conn_ctx(conn);
+
+	return cc != NULL ? cc->deadline : NULL;
+}
+
+/* In the listening thread as a connection is accepted; CLOSED once it has ended. */
 static void
 notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
+	struct conn_ctx *cc;
+	const union MHD_ConnectionInfo *ci;
 	int fd;
 
 	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((cc = calloc(1, sizeof(*cc))) == NULL)
+			return;	/* no deadline, not counted */
 		if ((fd = conn_fd(conn)) != -1)
-			*socket_context = deadline_open(fd);
-	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		deadline_close(*socket_context);
+			cc->deadline = deadline_open(fd);
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		cc->peer = peer_open(ci != NULL ? ci->client_addr : NULL, &cc->over_limit);
+		*socket_context = cc;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && (cc = *socket_context) != NULL) {
+		deadline_close(cc->deadline);
+		peer_close(cc->peer);
+		free(cc);
 		*socket_context = NULL;
 	}
 }
@@ -467,6 +510,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 {
 	struct request *req = *req_cls;
 	const char *bad;
+	struct conn_ctx *cc;
 	int head;
 
 	(void)cls;
@@ -485,6 +529,9 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		if ((bad = malformed(conn, url, version)) != NULL)
 			return reply_malformed(conn, bad);
+		if ((cc = conn_ctx(conn)) != NULL && cc->over_limit)
+			return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, address_full,
+			    strcmp(url, "/events") == 0);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -677,6 +724,7 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	}
 	snprintf(webroot, sizeof(webroot), "%s", c->webroot);
 
+	peer_init(c->max_clients_per_ip);
 	if (deadline_start(c->request_timeout) == -1)
 		return -1;
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
@@ -684,7 +732,8 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,	/* first, so it sees every message */
 	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_clients_per_ip,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)(c->max_clients_per_ip == 0 ? 0 : c->max_clients_per_ip + PEER_EXCESS),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,

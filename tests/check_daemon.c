@@ -94,6 +94,7 @@ struct dconf {
 	unsigned max_clients;	/* daemon default */
 	unsigned client_buffer;	/* daemon default */
 	unsigned request_timeout;	/* daemon default */
+	unsigned max_clients_per_ip;	/* daemon default */
 	const char *webroot;	/* WEBROOT */
 	const char *listen;	/* "127.0.0.1:0" */
 };
@@ -175,6 +176,8 @@ config_text(struct dbuf *b, const struct dconf *c)
 		dbuf_printf(b, "client_buffer = %u\n", c->client_buffer);
 	if (c->request_timeout)
 		dbuf_printf(b, "request_timeout = %u\n", c->request_timeout);
+	if (c->max_clients_per_ip)
+		dbuf_printf(b, "max_clients_per_ip = %u\n", c->max_clients_per_ip);
 	if (SANITIZED)
 		dbuf_printf(b, "thread_stack = 1M\n");
 	dbuf_printf(b, "procfs = %s\n", TEST_DATA "/host2/proc");
@@ -2429,6 +2432,106 @@ START_TEST(slow_request_headers)
 }
 END_TEST
 
+/* libmicrohttpd's own limit sits this many connections above the daemon's (peer.h). */
+#define PER_IP_EXCESS 8
+
+/*
+ * One address over max_clients_per_ip gets an answer, not a reset: 429 with
+ * Retry-After, or for a browser's EventSource the stream that only says
+ * when to retry. Its streams already open go on; a connection once one of
+ * them has closed is served. PER_IP_EXCESS connections further on,
+ * libmicrohttpd's limit closes new ones at accept.
+ */
+START_TEST(max_clients_per_ip)
+{
+	struct dconf c = defaults;
+	struct stream s[2];
+	struct reply r;
+	char v[64];
+	CURLM *m = curl_multi_init();
+	int idle[PER_IP_EXCESS], cut;
+	double t0;
+
+	c.max_clients_per_ip = 2;
+	daemon_start(&c);
+	stream_open(m, &s[0], "/events", NULL);
+	stream_open(m, &s[1], "/events", NULL);
+	if (!pump(m, 5.0, cond_both_snapshots, s) || s[0].done || s[1].done)
+		fail_with_log("two streams did not both start");
+
+	http_do("GET", "/healthz", NULL, 3000, &r);
+	ck_assert_msg(r.result == CURLE_OK && r.status == 429,
+	    "a third connection from 127.0.0.1 got %ld (%s), want 429", r.status,
+	    curl_easy_strerror(r.result));
+	ck_assert(header_get(&r.headers, "Retry-After", v, sizeof(v)));
+	ck_assert(header_get(&r.headers, "Connection", v, sizeof(v)));
+	ck_assert_str_eq(v, "close");
+	ck_assert_msg(strstr(dbuf_str(&r.body), "max_clients_per_ip") != NULL, "429 body: %s",
+	    dbuf_str(&r.body));
+	reply_free(&r);
+	http_do("GET", "/events", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 429);
+	reply_free(&r);
+	http_do("GET", "/events", "Accept: text/event-stream", 3000, &r);
+	ck_assert_msg(r.result == CURLE_OK && r.status == 200, "EventSource over the limit: %ld",
+	    r.status);
+	ck_assert_msg(strncmp(dbuf_str(&r.body), "retry: 5000\n\n", 13) == 0 &&
+	    strstr(dbuf_str(&r.body), "max_clients_per_ip") != NULL && strstr(dbuf_str(&r.body),
+	    "data:") == NULL, "EventSource over the limit got '%s'", dbuf_str(&r.body));
+	reply_free(&r);
+
+	/* Connections that send nothing: answered while within the excess... */
+	for (int i = 0; i < PER_IP_EXCESS; i++)
+		idle[i] = connect_daemon(0);
+	/* ...and one more is closed at once, with nothing sent. */
+	cut = connect_daemon(0);
+	t0 = now_mono();
+	while (!peer_closed(cut) && now_mono() - t0 < 3.0)
+		usleep(20000);
+	ck_assert_msg(peer_closed(cut), "a connection past libmicrohttpd's per-address limit "
+	    "stayed open");
+	close(cut);
+	{
+		static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+		char reply[256];
+		ssize_t n = 0;
+
+		ck_assert_int_eq(send(idle[0], req, sizeof(req) - 1, MSG_NOSIGNAL),
+		    (ssize_t)sizeof(req) - 1);
+		t0 = now_mono();
+		while (n <= 0 && now_mono() - t0 < 3.0) {
+			n = recv(idle[0], reply, sizeof(reply) - 1, MSG_DONTWAIT);
+			if (n <= 0)
+				usleep(20000);
+		}
+		ck_assert_msg(n > 0, "an idle connection within the excess got no answer");
+		reply[n] = '\0';
+		ck_assert_msg(strncmp(reply, "HTTP/1.1 429", 12) == 0, "got: %.40s", reply);
+	}
+	for (int i = 0; i < PER_IP_EXCESS; i++)
+		close(idle[i]);
+
+	/* The two streams went on; with one closed, a new connection is served. */
+	pump(m, 0.5, NULL, NULL);
+	ck_assert(!s[0].done && !s[1].done);
+	stream_close(m, &s[0]);
+	/* (Its close reaches the daemon a moment later.) */
+	for (t0 = now_mono();; usleep(50000)) {
+		http_do("GET", "/healthz", NULL, 3000, &r);
+		if (r.status == 200 || now_mono() - t0 > 3.0)
+			break;
+		reply_free(&r);
+	}
+	ck_assert_msg(r.status == 200, "with one stream of two closed, /healthz got %ld",
+	    r.status);
+	reply_free(&r);
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
+	    "the two streams refused over max_clients_per_ip were not counted");
+	stream_close(m, &s[1]);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
 START_TEST(command_line)
 {
 	struct run r;
@@ -2521,6 +2624,7 @@ daemon_suite(void)
 	tcase_add_test(tc, stalled_viewer);
 	tcase_add_test(tc, lagging_viewer_at_stop);
 	tcase_add_test(tc, slow_request_headers);
+	tcase_add_test(tc, max_clients_per_ip);
 	suite_add_tcase(s, tc);
 	return s;
 }

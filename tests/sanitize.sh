@@ -41,6 +41,7 @@ run asan "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanit
 # give each test case twice its time (check's multiplier).
 export CK_TIMEOUT_MULTIPLIER=2
 run tsan "-O1 -g -fsanitize=thread" \
-	"tests/check_ring tests/check_snapshot tests/check_broadcast tests/check_render tests/check_daemon"
+	"tests/check_ring tests/check_snapshot tests/check_broadcast tests/check_peer tests/check_render \
+	tests/check_daemon"
 rm -rf "$work"
 echo "sanitizers: all clean"
