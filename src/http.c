@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -765,11 +766,33 @@ bad_address:
 	return -1;
 }
 
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* CPU time used by every thread of the process but this one, in ns. */
+static int64_t
+others_cpu_ns(void)
+{
+	struct timespec all, self;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &all);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &self);
+	return (int64_t)(all.tv_sec - self.tv_sec) * 1000000000 + (all.tv_nsec - self.tv_nsec);
+}
+
 int
 http_stop(void)
 {
 	const struct timespec pause = { 0, 2 * 1000 * 1000 };
-	struct timespec start, now;
+	struct timespec start, window;
+	unsigned left, n;
+	int64_t cpu, used;
 	MHD_socket fd;
 
 	if (daemon_handle == NULL)
@@ -782,16 +805,28 @@ http_stop(void)
 	 * Let every stream write its closing chunk: a stream is counted out in
 	 * its free callback, after libmicrohttpd has sent the end of the response.
 	 * MHD_stop_daemon() would shut the sockets down under them. Bounded, so
-	 * a stuck peer cannot hold the exit up.
+	 * a stuck peer cannot hold the exit up (http.h).
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (stream_count() > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
-		    HTTP_STOP_GRACE_MS) {
-			log_warnx("%u streams still open after %d ms; closing them",
-			    stream_count(), HTTP_STOP_GRACE_MS);
+	window = start;
+	left = stream_count();
+	cpu = others_cpu_ns();
+	while ((n = stream_count()) > 0) {
+		if (ms_since(&start) > HTTP_STOP_MAX_MS) {
+			log_warnx("%u streams still open after %d ms; closing them", n,
+			    HTTP_STOP_MAX_MS);
 			break;
+		}
+		if (ms_since(&window) > HTTP_STOP_STALL_MS) {
+			used = others_cpu_ns() - cpu;
+			if (n == left && used < HTTP_STOP_BUSY_NS) {
+				log_warnx("%u streams still open, their peers taking nothing; "
+				    "closing them", n);
+				break;
+			}
+			left = n;
+			cpu += used;
+			clock_gettime(CLOCK_MONOTONIC, &window);
 		}
 		nanosleep(&pause, NULL);
 	}

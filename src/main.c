@@ -229,13 +229,17 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	service_stopping();
 	log_info("%s: stopping with %u streams open", strsignal(sig), broadcast_subscribers());
+	/*
+	 * The collector first: streams need no more ticks, and http_stop() reads
+	 * the CPU the other threads use as a sign that streams are still ending.
+	 */
+	collector_stop(collector);
 	if (http_stop() == 1) {
 		/* Connection threads are parked and may hold anything: free nothing. */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("stopped in %.0f ms", ms_between(&t0, &t1));
 		_exit(0);
 	}
-	collector_stop(collector);
 	collector_destroy(collector);
 	broadcast_finalise();
 	snapshot_clear();
