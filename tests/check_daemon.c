@@ -85,6 +85,9 @@ static struct {
 /* Config files, made by main; tests only add files under it. */
 static char run_dir[64];
 
+/* A cpu cgroup made by quota_stream_threads(), or ""; teardown removes it. */
+static char quota_cgroup[PATH_MAX];
+
 /* Settings a test can change; zero or NULL means the usual test value. */
 struct dconf {
 	const char *interval;	/* "0.2" */
@@ -413,6 +416,10 @@ teardown(void)
 		kill(D.pid, SIGKILL);
 		waitpid(D.pid, NULL, 0);
 		D.pid = 0;
+	}
+	if (quota_cgroup[0] != '\0') {
+		rmdir(quota_cgroup);
+		quota_cgroup[0] = '\0';
 	}
 	if (D.draining) {
 		pthread_join(D.drainer, NULL);
@@ -1877,25 +1884,30 @@ wait_exit(void *arg)
 #define CPU_CGROUP "/sys/fs/cgroup/cpu"
 
 /*
- * Move every stream thread of the daemon into a new cpu cgroup with
- * quota_us of CPU per 100 ms; the path in dir. 0, or -1 when this host has
- * no such cgroup for us.
+ * Move every stream thread of the daemon into a new cpu cgroup
+ * (quota_cgroup) with quota_us of CPU per 100 ms. 0, or -1 when this host
+ * has no such cgroup for us.
  */
 static int
-quota_stream_threads(unsigned quota_us, char *dir, size_t dirlen)
+quota_stream_threads(unsigned quota_us)
 {
+	char *const dir = quota_cgroup;
+	const size_t dirlen = sizeof(quota_cgroup);
 	char path[PATH_MAX + 64], comm[64], task[300];
 	DIR *d;
 	struct dirent *e;
 	int moved = 0;
 
 	snprintf(dir, dirlen, "%s/sse-metricsd-check.%ld", CPU_CGROUP, (long)getpid());
-	if (mkdir(dir, 0755) != 0)
+	if (mkdir(dir, 0755) != 0) {
+		dir[0] = '\0';
 		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
 	snprintf(task, sizeof(task), "%u\n", quota_us);
 	if (write_file_ok(path, task) != 0) {
 		rmdir(dir);
+		dir[0] = '\0';
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)D.pid);
@@ -1937,7 +1949,6 @@ sigterm_streams(size_t n, unsigned quota_us)
 	struct dconf c = defaults;
 	struct all_streams a;
 	CURLM *m = curl_multi_init();
-	char cgroup[PATH_MAX];
 	double t0, elapsed = -1;
 	int status = -1, quota = 0;
 	size_t started = 0, clean = 0;
@@ -1962,7 +1973,7 @@ sigterm_streams(size_t n, unsigned quota_us)
 	if (started != n)
 		fail_with_log("only %zu of %zu streams got a snapshot within 20 s", started, n);
 	if (quota_us != 0) {
-		if (quota_stream_threads(quota_us, cgroup, sizeof(cgroup)) != 0) {
+		if (quota_stream_threads(quota_us) != 0) {
 			printf("SIGTERM under a CPU quota: not run, %s is not writable here\n",
 			    CPU_CGROUP);
 			for (size_t i = 0; i < n; i++)
@@ -1989,14 +2000,15 @@ sigterm_streams(size_t n, unsigned quota_us)
 		kill(D.pid, SIGKILL);
 		pthread_join(waiter, NULL);
 		D.pid = 0;
-		if (quota)
-			rmdir(cgroup);
 		fail_with_log("the daemon did not exit within 15 s of SIGTERM with %zu streams", n);
 	}
 	pthread_join(waiter, NULL);
 	D.pid = 0;
-	if (quota)
-		ck_assert_msg(rmdir(cgroup) == 0, "rmdir %s: %s", cgroup, strerror(errno));
+	if (quota) {
+		/* Empty now: every thread of the daemon is gone. */
+		ck_assert_msg(rmdir(quota_cgroup) == 0, "rmdir %s: %s", quota_cgroup, strerror(errno));
+		quota_cgroup[0] = '\0';
+	}
 	status = exit_wait.status;
 	elapsed = exit_wait.elapsed;
 	printf("SIGTERM with %zu streams%s: exit in %.0f ms\n", n, quota ? " under the quota" : "",
