@@ -72,15 +72,20 @@ busy_pct() {
 }
 busy_start=$(busy_pct)
 
-# Start the daemon on a free loopback port; sets dpid and port.
-start_daemon() {
+# The daemon's config: max_clients $1, interval $2 (default: BENCH_INTERVAL).
+write_conf() {
 	{
 		echo "listen = 127.0.0.1:0"
-		echo "interval = $interval"
+		echo "interval = ${2:-$interval}"
 		echo "max_clients = $1"
 		echo "history = 300"
-		[ -n "$extra_conf" ] && printf '%s\n' "$extra_conf"
+		if [ -n "$extra_conf" ]; then printf '%s\n' "$extra_conf"; fi
 	} >"$work/d.conf"
+}
+
+# Start the daemon on a free loopback port; sets dpid and port.
+start_daemon() {
+	write_conf "$@"
 	: >"$work/d.log"
 	"$daemon" -c "$work/d.conf" 2>"$work/d.log" &
 	dpid=$!
@@ -111,8 +116,15 @@ rss_of() {
 
 idle_line="idle: not measured (BENCH_IDLE=0)"
 if [ "$idle_s" -gt 0 ]; then
-	echo "== idle daemon, no viewers, ${idle_s} s"
-	start_daemon 1000
+	# Steady state: the 300 ticks of history full, as after five idle
+	# minutes (some 6 KB each), filled at 20 ticks a second, then the
+	# interval back by SIGHUP (the listening port stays).
+	echo "== idle daemon, no viewers, history filled, then ${idle_s} s"
+	start_daemon 1000 0.05
+	sleep 16
+	write_conf 1000
+	kill -HUP "$dpid"
+	sleep 2
 	c0=$(cpu_ns_of "$dpid")
 	sleep "$idle_s"
 	c1=$(cpu_ns_of "$dpid")
@@ -121,7 +133,7 @@ if [ "$idle_s" -gt 0 ]; then
 	wait "$dpid" || true
 	dpid=""
 	idle_line=$(awk -v a="$c0" -v b="$c1" -v s="$idle_s" -v r="$rss" \
-	    'BEGIN { printf "idle, no viewers, %d s: %.3f%% CPU (threads'"'"' schedstat), %.1f MiB RSS", s, 100 * (b - a) / s, r / 1024 }')
+	    'BEGIN { printf "idle, no viewers, history full, %d s: %.3f%% CPU (threads'"'"' schedstat), %.1f MiB RSS", s, 100 * (b - a) / s, r / 1024 }')
 	echo "$idle_line"
 fi
 
