@@ -1784,6 +1784,16 @@ cond_both_snapshots(void *arg)
 	return (s[0].t_snapshot != 0 && s[1].t_snapshot != 0) || s[0].done || s[1].done;
 }
 
+/* Open two /events streams on m and wait until both have had a snapshot. */
+static void
+open_two_streams(CURLM *m, struct stream s[2])
+{
+	stream_open(m, &s[0], "/events", NULL);
+	stream_open(m, &s[1], "/events", NULL);
+	if (!pump(m, 5.0, cond_both_snapshots, s) || s[0].done || s[1].done)
+		fail_with_log("two streams did not both start");
+}
+
 START_TEST(max_clients)
 {
 	struct dconf c = defaults;
@@ -1794,10 +1804,7 @@ START_TEST(max_clients)
 
 	c.max_clients = 2;
 	daemon_start(&c);
-	stream_open(m, &s[0], "/events", NULL);
-	stream_open(m, &s[1], "/events", NULL);
-	if (!pump(m, 5.0, cond_both_snapshots, s) || s[0].done || s[1].done)
-		fail_with_log("two streams did not both start");
+	open_two_streams(m, s);
 
 	http_do("GET", "/events", NULL, 3000, &r);
 	ck_assert_msg(r.status == 503, "a third stream got %ld, want 503", r.status);
@@ -2576,10 +2583,7 @@ START_TEST(max_clients_per_ip)
 
 	c.max_clients_per_ip = 2;
 	daemon_start(&c);
-	stream_open(m, &s[0], "/events", NULL);
-	stream_open(m, &s[1], "/events", NULL);
-	if (!pump(m, 5.0, cond_both_snapshots, s) || s[0].done || s[1].done)
-		fail_with_log("two streams did not both start");
+	open_two_streams(m, s);
 
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_msg(r.result == CURLE_OK && r.status == 429,
