@@ -276,6 +276,18 @@ conn_fd(struct MHD_Connection *conn)
 	return ci != NULL ? ci->connect_fd : -1;
 }
 
+/* The body of HEAD /events: none (libmicrohttpd asks once, then closes). */
+#define STREAM_HEAD_BLOCK 64
+static ssize_t
+no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
@@ -302,15 +314,20 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 
 	if (head) {
 		/*
-		 * The status and headers a GET would get. Not a callback response:
-		 * for HEAD, libmicrohttpd 0.9.75 still sends the last chunk "0\r\n\r\n"
-		 * of a chunked one, a body HEAD must not have.
+		 * The status and headers a GET would get, less the framing. Not
+		 * chunked: for HEAD, libmicrohttpd 0.9.75 still sends the last
+		 * chunk "0\r\n\r\n", a body HEAD must not have. Nor a buffer,
+		 * whose "Content-Length: 0" would say a GET's body is empty (RFC
+		 * 9110 8.6). Of unknown length and HTTP/1.0-framed, it has neither
+		 * header; the connection closes after it.
 		 */
 		if (broadcast_full())
 			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_HEAD_BLOCK, no_body,
+		    NULL, NULL);
 		if (r == NULL)
 			return MHD_NO;
+		MHD_set_response_options(r, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
 		stream_add_headers(r);
 		return queue(conn, MHD_HTTP_OK, r);
 	}

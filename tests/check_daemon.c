@@ -1310,6 +1310,10 @@ raw_exchange(const char *method, const char *target, struct dbuf *resp)
 	raw_request(req, resp);
 }
 
+/*
+ * HEAD path: 200 and no body. A stream's GET has no length, so neither may
+ * its HEAD say one (RFC 9110 8.6: not "Content-Length: 0").
+ */
 static void
 check_raw_head(const char *path)
 {
@@ -1323,6 +1327,9 @@ check_raw_head(const char *path)
 	ck_assert_msg(end != NULL, "HEAD %s: headers never ended", path);
 	ck_assert_msg(end[4] == '\0', "HEAD %s: %zu bytes of body", path,
 	    strlen(end + 4));
+	if (strcmp(path, "/events") == 0)
+		ck_assert_msg(strcasestr(dbuf_str(&resp), "\r\nContent-Length:") == NULL,
+		    "HEAD /events says a length: %s", dbuf_str(&resp));
 	dbuf_free(&resp);
 }
 
