@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,14 +151,15 @@ parse_events(const char *list, unsigned *mask, char *why, size_t whylen)
 
 /*
  * A request the daemon will not serve now: a stream with max_clients streams
- * open (503), or any request on a connection over max_clients_per_ip (429,
- * and the connection closes). Both say when to come back (Retry-After). A
+ * open (503), or any request on a connection opened over a connection limit
+ * (503 over the total, 429 over max_clients_per_ip; close_after, as such a
+ * connection must not stay). All say when to come back (Retry-After). A
  * browser's EventSource gives up for good on any status but 200, so a
  * stream request that accepts text/event-stream gets instead a 200 stream
  * that only sets retry: and ends: it comes back by itself.
  */
 static enum MHD_Result
-refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream)
+refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream, int close_after)
 {
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ACCEPT);
@@ -183,13 +185,14 @@ refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
-	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+	if (close_after)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	return queue(conn, status, r);
 }
 
 static const char streams_full[] = "too many event streams open";
 static const char address_full[] = "too many connections from this address (max_clients_per_ip)";
+static const char daemon_full[] = "too many connections open (max_clients, and 32 more for the other endpoints)";
 
 /*
  * A request libmicrohttpd parsed but that is malformed all the same: 400,
@@ -322,7 +325,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		 * header; the connection closes after it.
 		 */
 		if (broadcast_full())
-			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1);
+			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_HEAD_BLOCK, no_body,
 		    NULL, NULL);
 		if (r == NULL)
@@ -333,7 +336,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	}
 
 	if (stream_open(conn_fd(conn), mask, have_last, last_id, &r) != STREAM_OK)
-		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1);
+		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);
 }
@@ -455,8 +458,13 @@ serve_file(struct MHD_Connection *conn, const char *url)
 struct conn_ctx {
 	struct deadline_conn *deadline;	/* deadline.h; NULL on no memory */
 	struct peer *peer;	/* peer.h; NULL if not counted */
-	int over_limit;		/* opened with max_clients_per_ip already open */
+	int over_address;	/* opened with max_clients_per_ip open from its address */
+	int over_total;		/* opened with conns_limit open in all */
 };
+
+/* Connections open (counted from accept to close), and how many may be. */
+static atomic_uint conns_open;
+static unsigned conns_limit;	/* fixed from http_start() on */
 
 static struct conn_ctx *
 conn_ctx(struct MHD_Connection *conn)
@@ -492,9 +500,11 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		if ((fd = conn_fd(conn)) != -1)
 			cc->deadline = deadline_open(fd);
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		cc->peer = peer_open(ci != NULL ? ci->client_addr : NULL, &cc->over_limit);
+		cc->peer = peer_open(ci != NULL ? ci->client_addr : NULL, &cc->over_address);
+		cc->over_total = atomic_fetch_add(&conns_open, 1) >= conns_limit;
 		*socket_context = cc;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && (cc = *socket_context) != NULL) {
+		atomic_fetch_sub(&conns_open, 1);
 		deadline_close(cc->deadline);
 		peer_close(cc->peer);
 		free(cc);
@@ -547,9 +557,12 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		if ((bad = malformed(conn, url, version)) != NULL)
 			return reply_malformed(conn, bad);
-		if ((cc = conn_ctx(conn)) != NULL && cc->over_limit)
+		if ((cc = conn_ctx(conn)) != NULL && cc->over_total)
+			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, daemon_full,
+			    strcmp(url, "/events") == 0, 1);
+		if (cc != NULL && cc->over_address)
 			return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, address_full,
-			    strcmp(url, "/events") == 0);
+			    strcmp(url, "/events") == 0, 1);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -743,15 +756,17 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 	snprintf(webroot, sizeof(webroot), "%s", c->webroot);
 
 	peer_init(c->max_clients_per_ip);
+	conns_limit = c->max_clients + HTTP_RESERVED_CONNECTIONS;
 	if (deadline_start(c->request_timeout) == -1)
 		return -1;
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->listen.port, NULL, NULL,
 	    handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,	/* first, so it sees every message */
 	    MHD_OPTION_ARRAY, where,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_clients + HTTP_RESERVED_CONNECTIONS),
+	    MHD_OPTION_CONNECTION_LIMIT, conns_limit + HTTP_ANSWERED_EXCESS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)(c->max_clients_per_ip == 0 ? 0 : c->max_clients_per_ip + PEER_EXCESS),
+	    (unsigned)(c->max_clients_per_ip == 0 ? 0 :
+	    c->max_clients_per_ip + HTTP_ANSWERED_EXCESS),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)c->thread_stack,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,

@@ -27,6 +27,14 @@
 #define HTTP_RESERVED_CONNECTIONS 32
 
 /*
+ * Connections beyond a limit (max_clients + HTTP_RESERVED_CONNECTIONS in
+ * all, max_clients_per_ip from one address) that are still accepted, to be
+ * answered 503 or 429 and closed; libmicrohttpd resets any further one at
+ * accept, so a flood costs no more threads than this.
+ */
+#define HTTP_ANSWERED_EXCESS 8
+
+/*
  * Shutdown waits for streams to end cleanly while they are still at it:
  * every HTTP_STOP_STALL_MS it checks that a stream has ended or that the
  * daemon's other threads used HTTP_STOP_BUSY_NS of CPU since the last

@@ -66,7 +66,7 @@ static void
 raise_fd_limit(unsigned max_clients)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)max_clients + HTTP_RESERVED_CONNECTIONS + 64;
+	rlim_t need = (rlim_t)max_clients + HTTP_RESERVED_CONNECTIONS + HTTP_ANSWERED_EXCESS + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;

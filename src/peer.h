@@ -5,7 +5,7 @@
  * the client sees a reset and no reason. Counted here, a connection over
  * the limit is still accepted and its request answered (429, or for a
  * browser's EventSource a stream that says when to retry); libmicrohttpd's
- * limit stays, PEER_EXCESS connections higher, to cut a flood at accept.
+ * limit stays, HTTP_ANSWERED_EXCESS higher (http.h), to cut a flood at accept.
  *
  * DESIGN
  * libmicrohttpd's listening thread calls peer_open() as it accepts a
@@ -18,9 +18,6 @@
 #define SSE_PEER_H
 
 #include <sys/socket.h>
-
-/* Connections beyond the limit that are still answered, per address. */
-#define PEER_EXCESS 8
 
 struct peer;
 

@@ -2568,14 +2568,34 @@ START_TEST(slow_request_headers)
 }
 END_TEST
 
-/* libmicrohttpd's own limit sits this many connections above the daemon's (peer.h). */
-#define PER_IP_EXCESS 8
+/* Send a GET of path on fd and return the first bytes of the answer (3 s at most). */
+static void
+raw_get_on(int fd, const char *path, char *reply, size_t len)
+{
+	char req[256];
+	double t0 = now_mono();
+	ssize_t n = 0;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	while (n <= 0 && now_mono() - t0 < 3.0) {
+		n = recv(fd, reply, len - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			usleep(20000);
+	}
+	reply[n > 0 ? n : 0] = '\0';
+}
+
+/* libmicrohttpd's own limits sit this many connections above the daemon's (http.h). */
+#define ANSWERED_EXCESS 8
+/* Connections for the other endpoints beyond max_clients (http.h). */
+#define RESERVED_CONNECTIONS 32
 
 /*
  * One address over max_clients_per_ip gets an answer, not a reset: 429 with
  * Retry-After, or for a browser's EventSource the stream that only says
  * when to retry. Its streams already open go on; a connection once one of
- * them has closed is served. PER_IP_EXCESS connections further on,
+ * them has closed is served. ANSWERED_EXCESS connections further on,
  * libmicrohttpd's limit closes new ones at accept.
  */
 START_TEST(max_clients_per_ip)
@@ -2585,7 +2605,7 @@ START_TEST(max_clients_per_ip)
 	struct reply r;
 	char v[64];
 	CURLM *m = curl_multi_init();
-	int idle[PER_IP_EXCESS], cut;
+	int idle[ANSWERED_EXCESS], cut;
 	double t0;
 
 	c.max_clients_per_ip = 2;
@@ -2614,7 +2634,7 @@ START_TEST(max_clients_per_ip)
 	reply_free(&r);
 
 	/* Connections that send nothing: answered while within the excess... */
-	for (int i = 0; i < PER_IP_EXCESS; i++)
+	for (int i = 0; i < ANSWERED_EXCESS; i++)
 		idle[i] = connect_daemon(0);
 	/* ...and one more is closed at once, with nothing sent. */
 	cut = connect_daemon(0);
@@ -2625,23 +2645,13 @@ START_TEST(max_clients_per_ip)
 	    "stayed open");
 	close(cut);
 	{
-		static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 		char reply[256];
-		ssize_t n = 0;
 
-		ck_assert_int_eq(send(idle[0], req, sizeof(req) - 1, MSG_NOSIGNAL),
-		    (ssize_t)sizeof(req) - 1);
-		t0 = now_mono();
-		while (n <= 0 && now_mono() - t0 < 3.0) {
-			n = recv(idle[0], reply, sizeof(reply) - 1, MSG_DONTWAIT);
-			if (n <= 0)
-				usleep(20000);
-		}
-		ck_assert_msg(n > 0, "an idle connection within the excess got no answer");
-		reply[n] = '\0';
-		ck_assert_msg(strncmp(reply, "HTTP/1.1 429", 12) == 0, "got: %.40s", reply);
+		raw_get_on(idle[0], "/healthz", reply, sizeof(reply));
+		ck_assert_msg(strncmp(reply, "HTTP/1.1 429", 12) == 0,
+		    "an idle connection within the excess got: %.40s", reply);
 	}
-	for (int i = 0; i < PER_IP_EXCESS; i++)
+	for (int i = 0; i < ANSWERED_EXCESS; i++)
 		close(idle[i]);
 
 	/* The two streams went on; with one closed, a new connection is served. */
@@ -2660,6 +2670,72 @@ START_TEST(max_clients_per_ip)
 	reply_free(&r);
 	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
 	    "the two streams refused over max_clients_per_ip were not counted");
+	stream_close(m, &s[1]);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/*
+ * With max_clients streams and the 32 other connections open, one more is
+ * answered 503 with Retry-After and closed, not reset; ANSWERED_EXCESS
+ * further on, libmicrohttpd resets new ones at accept.
+ */
+START_TEST(connection_limit)
+{
+	struct dconf c = defaults;
+	struct stream s[2];
+	CURLM *m = curl_multi_init();
+	int held[RESERVED_CONNECTIONS + ANSWERED_EXCESS], over, cut;
+	char reply[512];
+	struct reply r;
+	double t0;
+
+	c.max_clients = 2;
+	daemon_start(&c);
+	open_two_streams(m, s);
+	for (int i = 0; i < RESERVED_CONNECTIONS; i++)
+		held[i] = connect_daemon(0);
+	/* The 35th: an answer, and the connection closes. */
+	over = connect_daemon(0);
+	raw_get_on(over, "/healthz", reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "HTTP/1.1 503", 12) == 0 &&
+	    strstr(reply, "Retry-After:") != NULL && strstr(reply, "too many connections") != NULL,
+	    "a connection over max_clients + 32 got: %.200s", reply);
+	t0 = now_mono();
+	while (!peer_closed(over) && now_mono() - t0 < 3.0)
+		usleep(20000);
+	ck_assert_msg(peer_closed(over), "the connection answered 503 stayed open");
+	close(over);
+
+	/* The ones held within the limit are served. */
+	raw_get_on(held[0], "/healthz", reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "HTTP/1.1 200", 12) == 0, "a connection within the limit "
+	    "got: %.80s", reply);
+
+	/* Idle ones past it are still accepted up to the excess, then reset. */
+	for (int i = RESERVED_CONNECTIONS; i < RESERVED_CONNECTIONS + ANSWERED_EXCESS; i++)
+		held[i] = connect_daemon(0);
+	cut = connect_daemon(0);
+	t0 = now_mono();
+	while (!peer_closed(cut) && now_mono() - t0 < 3.0)
+		usleep(20000);
+	ck_assert_msg(peer_closed(cut), "a connection past libmicrohttpd's limit stayed open");
+	close(cut);
+	for (int i = 0; i < RESERVED_CONNECTIONS + ANSWERED_EXCESS; i++)
+		close(held[i]);
+
+	/* Their closes reach the daemon a moment later; then all is served again. */
+	for (t0 = now_mono();; usleep(50000)) {
+		http_do("GET", "/healthz", NULL, 3000, &r);
+		if (r.status == 200 || now_mono() - t0 > 3.0)
+			break;
+		reply_free(&r);
+	}
+	ck_assert_msg(r.status == 200, "with the connections closed, /healthz got %ld", r.status);
+	reply_free(&r);
+	pump(m, 0.3, NULL, NULL);
+	ck_assert(!s[0].done && !s[1].done);
+	stream_close(m, &s[0]);
 	stream_close(m, &s[1]);
 	curl_multi_cleanup(m);
 }
@@ -2759,6 +2835,7 @@ daemon_suite(void)
 	tcase_add_test(tc, lagging_viewer_at_stop);
 	tcase_add_test(tc, slow_request_headers);
 	tcase_add_test(tc, max_clients_per_ip);
+	tcase_add_test(tc, connection_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
