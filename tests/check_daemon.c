@@ -2586,6 +2586,24 @@ raw_get_on(int fd, const char *path, char *reply, size_t len)
 	reply[n > 0 ? n : 0] = '\0';
 }
 
+/* GET /healthz until it is 200 or secs pass; the last status. */
+static long
+healthz_within(double secs)
+{
+	double t0 = now_mono();
+	struct reply r;
+	long status;
+
+	for (;;) {
+		http_do("GET", "/healthz", NULL, 3000, &r);
+		status = r.status;
+		reply_free(&r);
+		if (status == 200 || now_mono() - t0 > secs)
+			return status;
+		usleep(50000);
+	}
+}
+
 /* libmicrohttpd's own limits sit this many connections above the daemon's (http.h). */
 #define ANSWERED_EXCESS 8
 /* Connections for the other endpoints beyond max_clients (http.h). */
@@ -2607,6 +2625,7 @@ START_TEST(max_clients_per_ip)
 	CURLM *m = curl_multi_init();
 	int idle[ANSWERED_EXCESS], cut;
 	double t0;
+	long st;
 
 	c.max_clients_per_ip = 2;
 	daemon_start(&c);
@@ -2659,15 +2678,8 @@ START_TEST(max_clients_per_ip)
 	ck_assert(!s[0].done && !s[1].done);
 	stream_close(m, &s[0]);
 	/* (Its close reaches the daemon a moment later.) */
-	for (t0 = now_mono();; usleep(50000)) {
-		http_do("GET", "/healthz", NULL, 3000, &r);
-		if (r.status == 200 || now_mono() - t0 > 3.0)
-			break;
-		reply_free(&r);
-	}
-	ck_assert_msg(r.status == 200, "with one stream of two closed, /healthz got %ld",
-	    r.status);
-	reply_free(&r);
+	st = healthz_within(3.0);
+	ck_assert_msg(st == 200, "with one stream of two closed, /healthz got %ld", st);
 	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
 	    "the two streams refused over max_clients_per_ip were not counted");
 	stream_close(m, &s[1]);
@@ -2687,8 +2699,8 @@ START_TEST(connection_limit)
 	CURLM *m = curl_multi_init();
 	int held[RESERVED_CONNECTIONS + ANSWERED_EXCESS], over, cut;
 	char reply[512];
-	struct reply r;
 	double t0;
+	long st;
 
 	c.max_clients = 2;
 	daemon_start(&c);
@@ -2725,14 +2737,8 @@ START_TEST(connection_limit)
 		close(held[i]);
 
 	/* Their closes reach the daemon a moment later; then all is served again. */
-	for (t0 = now_mono();; usleep(50000)) {
-		http_do("GET", "/healthz", NULL, 3000, &r);
-		if (r.status == 200 || now_mono() - t0 > 3.0)
-			break;
-		reply_free(&r);
-	}
-	ck_assert_msg(r.status == 200, "with the connections closed, /healthz got %ld", r.status);
-	reply_free(&r);
+	st = healthz_within(3.0);
+	ck_assert_msg(st == 200, "with the connections closed, /healthz got %ld", st);
 	pump(m, 0.3, NULL, NULL);
 	ck_assert(!s[0].done && !s[1].done);
 	stream_close(m, &s[0]);
