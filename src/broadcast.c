@@ -8,6 +8,7 @@
 
 #include "futex.h"
 #include "log.h"
+#include "monotime.h"
 #include "ring.h"
 #include "stats.h"
 #include "xmem.h"
@@ -76,15 +77,6 @@ static pthread_t pulse_thread;
 static int pulse_running, pulse_quit;
 static atomic_uint pulse_ms = BROADCAST_PULSE_DEFAULT_MS;
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void wake_all(void);
 
 static void *
@@ -97,7 +89,7 @@ pulse_main(void *arg)
 		int64_t due = atomic_load(&last_wake_ns) + period;
 		struct timespec ts;
 
-		if (mono_ns() >= due) {
+		if (monotime_ns() >= due) {
 			wake_all();
 			continue;
 		}
@@ -254,7 +246,7 @@ pulse_start(void)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&pulse_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	atomic_store(&last_wake_ns, mono_ns());
+	atomic_store(&last_wake_ns, monotime_ns());
 	pulse_quit = 0;
 	/* No signal is for this thread: main takes them with sigwait(). */
 	sigfillset(&all);
@@ -336,7 +328,7 @@ history_at(size_t i)
 static void
 wake_all(void)
 {
-	atomic_store_explicit(&last_wake_ns, mono_ns(), memory_order_relaxed);
+	atomic_store_explicit(&last_wake_ns, monotime_ns(), memory_order_relaxed);
 	for (unsigned i = 0; i < ngroups; i++) {
 		struct wake_group *g = &groups[i];
 
@@ -551,7 +543,7 @@ broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tic
 		if ((*out = ring_pop(sub->ring)) != NULL)
 			return BROADCAST_TICK;
 		/* The next wake-up may be a pulse away: time out now if the deadline comes first. */
-		if (mono_ns() + (int64_t)atomic_load_explicit(&pulse_ms, memory_order_relaxed) * 1000000 >=
+		if (monotime_ns() + (int64_t)atomic_load_explicit(&pulse_ms, memory_order_relaxed) * 1000000 >=
 		    due)
 			return BROADCAST_TIMEOUT;
 		futex_wait(&sub->group->seq, seen, NULL);

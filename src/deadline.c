@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "stats.h"
 
 struct deadline_conn {
@@ -28,15 +29,6 @@ static int stopping;
 static int running;
 static pthread_t thread;
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Under lock. */
 static void
 unlink_conn(struct deadline_conn *dc)
@@ -52,7 +44,7 @@ static void
 append(struct deadline_conn *dc)
 {
 	unlink_conn(dc);
-	dc->due_ns = mono_ns() + timeout_ns;
+	dc->due_ns = monotime_ns() + timeout_ns;
 	TAILQ_INSERT_TAIL(&owed, dc, link);
 	dc->listed = 1;
 	if (sleeping) {
@@ -67,7 +59,7 @@ run(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
-		int64_t now = mono_ns();
+		int64_t now = monotime_ns();
 		struct deadline_conn *dc;
 		struct timespec until;
 		unsigned closed = 0;

@@ -22,6 +22,7 @@
 #include "broadcast.h"
 #include "deadline.h"
 #include "log.h"
+#include "monotime.h"
 #include "peer.h"
 #include "prom.h"
 #include "render.h"
@@ -192,7 +193,7 @@ refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream
 
 static const char streams_full[] = "too many event streams open";
 static const char address_full[] = "too many connections from this address (max_clients_per_ip)";
-static const char daemon_full[] = "too many connections open (max_clients, and 32 more for the other endpoints)";
+static const char daemon_full[] = "too many connections open (max_clients streams and those kept for the other endpoints)";
 
 /*
  * A request libmicrohttpd parsed but that is malformed all the same: 400,
@@ -539,12 +540,13 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	struct request *req = *req_cls;
 	const char *bad;
 	struct conn_ctx *cc;
-	int head;
+	int head, events;
 
 	(void)cls;
 	(void)upload_data;
 	url = target_path(url);
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	events = strcmp(url, "/events") == 0;
 	if (req == NULL) {
 		/* First call: headers only. Start the clock; answer on the next call. */
 		deadline_met(conn_deadline(conn));
@@ -558,11 +560,9 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		if ((bad = malformed(conn, url, version)) != NULL)
 			return reply_malformed(conn, bad);
 		if ((cc = conn_ctx(conn)) != NULL && cc->over_total)
-			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, daemon_full,
-			    strcmp(url, "/events") == 0, 1);
+			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, daemon_full, events, 1);
 		if (cc != NULL && cc->over_address)
-			return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, address_full,
-			    strcmp(url, "/events") == 0, 1);
+			return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, address_full, events, 1);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -570,7 +570,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		return MHD_YES;
 	}
 
-	if (strcmp(url, "/events") == 0)
+	if (events)
 		return serve_events(conn, req, head);
 	if (strcmp(url, "/api/snapshot") == 0)
 		return serve_snapshot(conn);
@@ -798,15 +798,6 @@ bad_address:
 	return -1;
 }
 
-static long
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* CPU time used by every thread of the process but this one, in ns. */
 static int64_t
 others_cpu_ns(void)
@@ -822,9 +813,8 @@ int
 http_stop(void)
 {
 	const struct timespec pause = { 0, 2 * 1000 * 1000 };
-	struct timespec start, window;
+	int64_t start, window, cpu, used;
 	unsigned left, n;
-	int64_t cpu, used;
 	MHD_socket fd;
 
 	if (daemon_handle == NULL)
@@ -839,17 +829,16 @@ http_stop(void)
 	 * MHD_stop_daemon() would shut the sockets down under them. Bounded, so
 	 * a stuck peer cannot hold the exit up (http.h).
 	 */
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	window = start;
+	start = window = monotime_ns();
 	left = stream_count();
 	cpu = others_cpu_ns();
 	while ((n = stream_count()) > 0) {
-		if (ms_since(&start) > HTTP_STOP_MAX_MS) {
+		if (monotime_ns() - start > (int64_t)HTTP_STOP_MAX_MS * 1000000) {
 			log_warnx("%u streams still open after %d ms; closing them", n,
 			    HTTP_STOP_MAX_MS);
 			break;
 		}
-		if (ms_since(&window) > HTTP_STOP_STALL_MS) {
+		if (monotime_ns() - window > (int64_t)HTTP_STOP_STALL_MS * 1000000) {
 			used = others_cpu_ns() - cpu;
 			if (n == left && used < HTTP_STOP_BUSY_NS) {
 				log_warnx("%u streams still open, their peers taking nothing; "
@@ -858,7 +847,7 @@ http_stop(void)
 			}
 			left = n;
 			cpu += used;
-			clock_gettime(CLOCK_MONOTONIC, &window);
+			window = monotime_ns();
 		}
 		nanosleep(&pause, NULL);
 	}
