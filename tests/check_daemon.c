@@ -1726,16 +1726,64 @@ cond_twelve_each(void *arg)
  * CPU depends on where the scheduler started the thread, so only "one" is
  * asserted.
  */
+/*
+ * Call fn with the thread id of each of the daemon's stream threads (named
+ * MHD-connection by libmicrohttpd); returns how many there were.
+ */
+static int
+each_stream_thread(void (*fn)(const char *tid, void *arg), void *arg)
+{
+	char path[64], file[512], comm[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)D.pid);
+	ck_assert_ptr_nonnull(d = opendir(path));
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/comm", path, e->d_name);
+		if ((f = fopen(file, "r")) == NULL)
+			continue;	/* the thread just ended */
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = '\0';
+		fclose(f);
+		if (strcmp(comm, "MHD-connection\n") != 0)
+			continue;
+		fn(e->d_name, arg);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The thread may run on one CPU only. */
+static void
+assert_pinned(const char *tid, void *arg)
+{
+	char file[128], line[256], cpus_list[64] = "";
+	FILE *f;
+
+	(void)arg;
+	snprintf(file, sizeof(file), "/proc/%d/task/%s/status", (int)D.pid, tid);
+	ck_assert_ptr_nonnull(f = fopen(file, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Cpus_allowed_list: %63s", cpus_list) == 1)
+			break;
+	fclose(f);
+	ck_assert_msg(cpus_list[0] != '\0' && strpbrk(cpus_list, "-,") == NULL,
+	    "stream thread %s may run on CPUs %s, not one", tid, cpus_list);
+}
+
 START_TEST(stream_threads_pinned)
 {
 	struct dconf c = defaults;
 	struct stream s[4];
 	CURLM *m = curl_multi_init();
 	cpu_set_t cpus;
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int threads = 0;
 
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
 	if (CPU_COUNT(&cpus) < 2) {
@@ -1749,34 +1797,7 @@ START_TEST(stream_threads_pinned)
 		stream_open(m, &s[i], "/events?events=snapshot", NULL);
 	if (!pump(m, 20.0, cond_twelve_each, s))
 		fail_with_log("four streams did not get twelve events each within 20 s");
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)D.pid);
-	ck_assert_ptr_nonnull(d = opendir(path));
-	while ((e = readdir(d)) != NULL) {
-		char file[512], comm[64] = "", line[256], cpus_list[64] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s/comm", path, e->d_name);
-		if ((f = fopen(file, "r")) == NULL)
-			continue;	/* the thread just ended */
-		if (fgets(comm, sizeof(comm), f) == NULL)
-			comm[0] = '\0';
-		fclose(f);
-		if (strncmp(comm, "MHD-connection", 14) != 0)
-			continue;
-		snprintf(file, sizeof(file), "%s/%s/status", path, e->d_name);
-		ck_assert_ptr_nonnull(f = fopen(file, "r"));
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "Cpus_allowed_list: %63s", cpus_list) == 1)
-				break;
-		fclose(f);
-		ck_assert_msg(cpus_list[0] != '\0' && strpbrk(cpus_list, "-,") == NULL,
-		    "stream thread %s may run on CPUs %s, not one", e->d_name, cpus_list);
-		threads++;
-	}
-	closedir(d);
-	ck_assert_int_eq(threads, 4);
+	ck_assert_int_eq(each_stream_thread(assert_pinned, NULL), 4);
 	for (int i = 0; i < 4; i++)
 		stream_close(m, &s[i]);
 	curl_multi_cleanup(m);
@@ -1902,51 +1923,39 @@ wait_exit(void *arg)
  * (quota_cgroup) with quota_us of CPU per 100 ms. 0, or -1 when this host
  * has no such cgroup for us.
  */
+/* Into the cgroup's tasks file. */
+static void
+move_to_quota(const char *tid, void *arg)
+{
+	char path[PATH_MAX + 16], line[32];
+
+	(void)arg;
+	snprintf(path, sizeof(path), "%s/tasks", quota_cgroup);
+	snprintf(line, sizeof(line), "%s\n", tid);
+	ck_assert_msg(write_file_ok(path, line) == 0, "cannot move thread %s into %s", tid,
+	    quota_cgroup);
+}
+
 static int
 quota_stream_threads(unsigned quota_us)
 {
-	char *const dir = quota_cgroup;
-	const size_t dirlen = sizeof(quota_cgroup);
-	char path[PATH_MAX + 64], comm[64], task[300];
-	DIR *d;
-	struct dirent *e;
-	int moved = 0;
+	char path[PATH_MAX + 32], line[32];
 
-	snprintf(dir, dirlen, "%s/sse-metricsd-check.%ld", CPU_CGROUP, (long)getpid());
-	if (mkdir(dir, 0755) != 0) {
-		dir[0] = '\0';
+	snprintf(quota_cgroup, sizeof(quota_cgroup), "%s/sse-metricsd-check.%ld", CPU_CGROUP,
+	    (long)getpid());
+	if (mkdir(quota_cgroup, 0755) != 0) {
+		quota_cgroup[0] = '\0';
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
-	snprintf(task, sizeof(task), "%u\n", quota_us);
-	if (write_file_ok(path, task) != 0) {
-		rmdir(dir);
-		dir[0] = '\0';
+	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", quota_cgroup);
+	snprintf(line, sizeof(line), "%u\n", quota_us);
+	if (write_file_ok(path, line) != 0) {
+		rmdir(quota_cgroup);
+		quota_cgroup[0] = '\0';
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)D.pid);
-	ck_assert_ptr_nonnull(d = opendir(path));
-	while ((e = readdir(d)) != NULL) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)D.pid, e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) == NULL)
-			comm[0] = '\0';
-		fclose(f);
-		if (strcmp(comm, "MHD-connection\n") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/tasks", dir);
-		snprintf(task, sizeof(task), "%s\n", e->d_name);
-		ck_assert_msg(write_file_ok(path, task) == 0, "cannot move thread %s into %s",
-		    e->d_name, dir);
-		moved++;
-	}
-	closedir(d);
-	printf("%d stream threads held to %u us of CPU per 100 ms\n", moved, quota_us);
+	printf("%d stream threads held to %u us of CPU per 100 ms\n",
+	    each_stream_thread(move_to_quota, NULL), quota_us);
 	return 0;
 }
 
