@@ -2341,6 +2341,20 @@ peer_closed(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+/* 1 once the daemon has closed its side of fd, within secs. */
+static int
+closed_within(int fd, double secs)
+{
+	double t0 = now_mono();
+
+	while (!peer_closed(fd)) {
+		if (now_mono() - t0 > secs)
+			return 0;
+		usleep(20000);
+	}
+	return 1;
+}
+
 /*
  * The daemon's side of a TCP connection from local port cport to D.port in
  * /proc/net/tcp: its state (hex, "01" ESTABLISHED) and send-queue bytes.
@@ -2633,7 +2647,6 @@ START_TEST(max_clients_per_ip)
 	char v[64];
 	CURLM *m = curl_multi_init();
 	int idle[ANSWERED_EXCESS], cut;
-	double t0;
 	long st;
 
 	c.max_clients_per_ip = 2;
@@ -2666,10 +2679,7 @@ START_TEST(max_clients_per_ip)
 		idle[i] = connect_daemon(0);
 	/* ...and one more is closed at once, with nothing sent. */
 	cut = connect_daemon(0);
-	t0 = now_mono();
-	while (!peer_closed(cut) && now_mono() - t0 < 3.0)
-		usleep(20000);
-	ck_assert_msg(peer_closed(cut), "a connection past libmicrohttpd's per-address limit "
+	ck_assert_msg(closed_within(cut, 3.0), "a connection past libmicrohttpd's per-address limit "
 	    "stayed open");
 	close(cut);
 	{
@@ -2708,7 +2718,6 @@ START_TEST(connection_limit)
 	CURLM *m = curl_multi_init();
 	int held[RESERVED_CONNECTIONS + ANSWERED_EXCESS], over, cut;
 	char reply[512];
-	double t0;
 	long st;
 
 	c.max_clients = 2;
@@ -2722,10 +2731,7 @@ START_TEST(connection_limit)
 	ck_assert_msg(strncmp(reply, "HTTP/1.1 503", 12) == 0 &&
 	    strstr(reply, "Retry-After:") != NULL && strstr(reply, "too many connections") != NULL,
 	    "a connection over max_clients + 32 got: %.200s", reply);
-	t0 = now_mono();
-	while (!peer_closed(over) && now_mono() - t0 < 3.0)
-		usleep(20000);
-	ck_assert_msg(peer_closed(over), "the connection answered 503 stayed open");
+	ck_assert_msg(closed_within(over, 3.0), "the connection answered 503 stayed open");
 	close(over);
 
 	/* The ones held within the limit are served. */
@@ -2737,10 +2743,7 @@ START_TEST(connection_limit)
 	for (int i = RESERVED_CONNECTIONS; i < RESERVED_CONNECTIONS + ANSWERED_EXCESS; i++)
 		held[i] = connect_daemon(0);
 	cut = connect_daemon(0);
-	t0 = now_mono();
-	while (!peer_closed(cut) && now_mono() - t0 < 3.0)
-		usleep(20000);
-	ck_assert_msg(peer_closed(cut), "a connection past libmicrohttpd's limit stayed open");
+	ck_assert_msg(closed_within(cut, 3.0), "a connection past libmicrohttpd's limit stayed open");
 	close(cut);
 	for (int i = 0; i < RESERVED_CONNECTIONS + ANSWERED_EXCESS; i++)
 		close(held[i]);
