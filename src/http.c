@@ -292,24 +292,91 @@ no_body(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_OF_STREAM;
 }
 
+/*
+ * What a stream asks for, gathered over every query argument and header:
+ * events= given more than once asks for every type it names (as
+ * "events=a&events=b" means in most query-string conventions); an id given
+ * more than once must be the same id each time.
+ */
+struct stream_args {
+	unsigned mask;		/* 0 until an events= is seen */
+	int bad_events;		/* why holds the 400's text */
+	const char *id_key;	/* "Last-Event-ID" or "lastEventId" */
+	const char *id;		/* the first non-empty value of id_key */
+	int ids_differ;
+	char why[512];		/* "unknown event type ..." and every known type */
+};
+
+static enum MHD_Result
+gather_events(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct stream_args *a = cls;
+	unsigned mask;
+
+	(void)kind;
+	if (strcmp(key, "events") != 0 || value == NULL)
+		return MHD_YES;
+	if (parse_events(value, &mask, a->why, sizeof(a->why)) == -1) {
+		a->bad_events = 1;
+		return MHD_NO;
+	}
+	a->mask |= mask;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+gather_id(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct stream_args *a = cls;
+	int same = kind == MHD_HEADER_KIND ? strcasecmp(key, a->id_key) == 0 :
+	    strcmp(key, a->id_key) == 0;
+
+	if (!same || value == NULL || *value == '\0')
+		return MHD_YES;
+	if (a->id == NULL)
+		a->id = value;
+	else if (strcmp(a->id, value) != 0) {
+		a->ids_differ = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* The Last-Event-ID header's value, else lastEventId='s; NULL if neither (a->ids_differ: two). */
+static const char *
+find_last_id(struct MHD_Connection *conn, struct stream_args *a)
+{
+	a->id_key = "Last-Event-ID";
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, gather_id, a);
+	if (a->id == NULL && !a->ids_differ) {
+		a->id_key = "lastEventId";
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, gather_id, a);
+	}
+	return a->id;
+}
+
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
-	const char *events, *last;
+	struct stream_args a = { 0 };
+	const char *last;
 	unsigned mask = RENDER_EV_DEFAULT;
 	uint64_t last_id = 0;
 	int have_last = 0;
 	struct MHD_Response *r;
-	char why[512];	/* "unknown event type ..." and every known type */
 
-	events = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "events");
-	if (events != NULL && parse_events(events, &mask, why, sizeof(why)) == -1)
-		return reply_text(conn, MHD_HTTP_BAD_REQUEST, why);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, gather_events, &a);
+	if (a.bad_events)
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST, a.why);
+	if (a.mask != 0)
+		mask = a.mask;
 
-	last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
-	if (last == NULL)
-		last = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lastEventId");
-	if (last != NULL && *last != '\0') {
+	last = find_last_id(conn, &a);
+	if (a.ids_differ) {
+		snprintf(a.why, sizeof(a.why), "%s given twice, with different ids\n", a.id_key);
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST, a.why);
+	}
+	if (last != NULL) {
 		if (parse_id(last, &last_id) == -1)
 			return reply_text(conn, MHD_HTTP_BAD_REQUEST,
 			    "Last-Event-ID must be an event id sent by this server (a decimal number)\n");

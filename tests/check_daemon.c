@@ -968,6 +968,7 @@ check_snapshot_json(const char *data, size_t len, unsigned long long id)
 }
 
 static void raw_exchange(const char *method, const char *target, struct dbuf *resp);
+static void raw_request(const char *req, struct dbuf *resp);
 
 START_TEST(stream_headers_and_framing)
 {
@@ -1098,6 +1099,13 @@ START_TEST(event_selection)
 	check_only(m, "/events?events=snapshot", "snapshot");
 	check_only(m, "/events?events=html", "html");
 	check_only(m, "/events?events=snapshot,html", NULL);
+	/* Given twice, events= asks for both lists. */
+	check_only(m, "/events?events=snapshot&events=html", NULL);
+	check_only(m, "/events?events=html&events=html", "html");
+	http_do("GET", "/events?events=snapshot&events=nope", NULL, 5000, &r);
+	ck_assert_msg(r.status == 400 && strstr(dbuf_str(&r.body), "nope") != NULL,
+	    "a second events= with an unknown type: %ld '%s'", r.status, dbuf_str(&r.body));
+	reply_free(&r);
 
 	http_do("GET", "/events?events=nope", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
@@ -1208,6 +1216,31 @@ check_reset(CURLM *m, const char *header, unsigned long long latest)
 	stream_close(m, &s);
 }
 
+/*
+ * An id given twice (two headers, or two query arguments: the formats take
+ * two ids each): the same id twice is served, two different ones are 400.
+ */
+static void
+check_twice(const char *headers, const char *query, unsigned long long k)
+{
+	for (int differ = 0; differ < 2; differ++) {
+		struct dbuf resp = { 0 };
+		char hdr[256], q[128], req[512];
+
+		snprintf(hdr, sizeof(hdr), headers, k, k - differ);
+		snprintf(q, sizeof(q), query, k, k - differ);
+		snprintf(req, sizeof(req), "GET /events%s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n",
+		    q, D.port, hdr);
+		raw_request(req, &resp);
+		ck_assert_msg(strncmp(dbuf_str(&resp), differ ? "HTTP/1.1 400 " : "HTTP/1.1 200 ", 13)
+		    == 0, "%s%s: '%.60s'", q, hdr, dbuf_str(&resp));
+		if (differ)
+			ck_assert_msg(strstr(dbuf_str(&resp), "given twice") != NULL,
+			    "the 400 does not say why: '%s'", dbuf_str(&resp));
+		dbuf_free(&resp);
+	}
+}
+
 START_TEST(replay)
 {
 	CURLM *m = curl_multi_init();
@@ -1252,6 +1285,8 @@ START_TEST(replay)
 	http_do("GET", "/events?lastEventId=12x", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
 	reply_free(&r);
+	check_twice("Last-Event-ID: %llu\r\nLast-Event-ID: %llu\r\n", "", k);
+	check_twice("", "?lastEventId=%llu&lastEventId=%llu", k);
 	curl_multi_cleanup(m);
 }
 END_TEST
