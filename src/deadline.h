@@ -1,20 +1,21 @@
 /*
  * deadline: connections that owe the daemon a request, and the thread that
- * closes those that take longer than request_timeout to send its headers.
+ * closes those that take longer than request_timeout to send it.
  *
  * libmicrohttpd 0.9.75's timeout is an idle timeout: a client that sends a
  * header a byte every few seconds holds its connection, and its thread, for
  * as long as it likes, and 32 such clients lock scrapes and health checks
  * out. A connection is owed a request from when it opens, and again from
- * the end of each response on it (keep-alive), until its headers are in.
+ * the end of each response on it (keep-alive), until its headers are in,
+ * and the body they announce, if any.
  *
  * DESIGN
  * libmicrohttpd's listening thread calls deadline_open() and, after the
  * connection's thread has ended, deadline_close(); the connection's thread
- * calls deadline_met() when a request's headers are in and deadline_rearm()
- * when its response has ended. One mutex guards the list of connections
- * owed a request (in deadline order, as every deadline is now + the same
- * timeout) and each entry's place in it; no stream is in the list, so it is
+ * calls deadline_met() when a request is in (headers, and any body) and
+ * deadline_rearm() when its response has ended. One mutex guards the list
+ * of connections owed a request (in deadline order, as every deadline is
+ * now + the same timeout) and each entry's place in it; no stream is in the list, so it is
  * never touched per event. The deadline thread wakes once a second while
  * the list is not empty, shuts down the socket of each connection past its
  * deadline (libmicrohttpd then reads the end and closes it), and sleeps on
@@ -36,7 +37,7 @@ void deadline_stop(void);
 /* A connection on socket fd has opened: it owes a request from now. NULL on no memory. */
 struct deadline_conn *deadline_open(int fd);
 
-/* Its request's headers are in. */
+/* Its request is in: the headers, and the body if they announced one. */
 void deadline_met(struct deadline_conn *dc);
 
 /* Its response has ended: it owes the next request from now. */

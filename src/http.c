@@ -47,6 +47,7 @@ struct request {
 	struct timespec start;	/* CLOCK_MONOTONIC */
 	enum snapshot_endpoint endpoint;
 	int is_stream;		/* a stream's lifetime is not a request duration */
+	int body_owed;		/* its body is still coming: request_timeout still runs */
 };
 
 static enum snapshot_endpoint
@@ -600,6 +601,19 @@ target_path(const char *url)
 	return p != NULL ? p : "/";
 }
 
+/* Whether a body follows the headers (RFC 9112 6.3: a length that is not 0, or a coding). */
+static int
+announces_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return 1;
+	return cl != NULL && strspn(cl, "0 \t") != strlen(cl);
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -615,9 +629,15 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	events = strcmp(url, "/events") == 0;
 	if (req == NULL) {
-		/* First call: headers only. Start the clock; answer on the next call. */
-		deadline_met(conn_deadline(conn));
+		/*
+		 * First call: headers only. Start the clock; answer on the next
+		 * call. A request with a body owes it within request_timeout too,
+		 * or a byte every few seconds would hold the connection.
+		 */
 		req = xcalloc(1, sizeof(*req));
+		req->body_owed = announces_body(conn);
+		if (!req->body_owed)
+			deadline_met(conn_deadline(conn));
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
 		req->endpoint = endpoint_of(url);
 		*req_cls = req;
@@ -635,6 +655,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	if (*upload_data_size != 0) {
 		*upload_data_size = 0;	/* a body we do not read */
 		return MHD_YES;
+	}
+	if (req->body_owed) {
+		deadline_met(conn_deadline(conn));
+		req->body_owed = 0;
 	}
 
 	if (events)

@@ -2594,21 +2594,30 @@ START_TEST(slow_request_headers)
 	struct dconf c = defaults;
 	static const char start[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
 	static const char quick[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	static const char with_body[] =
+	    "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n";
 	char reply[512];
-	double t0, now, slow_closed = -1, answered = -1, idle_closed = -1;
-	int slow, kept, sent_quick = 0;
+	double t0, now, slow_closed = -1, answered = -1, idle_closed = -1, body_closed = -1;
+	int slow, kept, body, sent_quick = 0;
 	ssize_t n;
 
 	c.request_timeout = 2;
 	daemon_start(&c);
 	slow = connect_daemon(0);
 	kept = connect_daemon(0);
+	body = connect_daemon(0);
 	t0 = now_mono();
 	ck_assert_int_eq(send(slow, start, sizeof(start) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(start) - 1);
-	while ((now = now_mono()) - t0 < 10.0 && (slow_closed < 0 || idle_closed < 0)) {
+	ck_assert_int_eq(send(body, with_body, sizeof(with_body) - 1, MSG_NOSIGNAL),
+	    (ssize_t)sizeof(with_body) - 1);
+	while ((now = now_mono()) - t0 < 10.0 &&
+	    (slow_closed < 0 || idle_closed < 0 || body_closed < 0)) {
 		if (slow_closed < 0 &&
 		    (send(slow, "x", 1, MSG_NOSIGNAL) != 1 || peer_closed(slow)))
 			slow_closed = now - t0;
+		if (body_closed < 0 &&
+		    (send(body, "x", 1, MSG_NOSIGNAL) != 1 || peer_closed(body)))
+			body_closed = now - t0;
 		if (!sent_quick && now - t0 > 1.0) {
 			ck_assert_int_eq(send(kept, quick, sizeof(quick) - 1, MSG_NOSIGNAL),
 			    (ssize_t)sizeof(quick) - 1);
@@ -2629,17 +2638,22 @@ START_TEST(slow_request_headers)
 	printf("request_timeout 2 s: a header byte every 0.2 s closed after %.1f s; "
 	    "a kept-alive connection answered at %.1f s, closed at %.1f s\n",
 	    slow_closed, answered, idle_closed);
+	printf("request_timeout 2 s: a body byte every 0.2 s closed after %.1f s\n", body_closed);
 	ck_assert_msg(slow_closed > 1.5 && slow_closed < 5.0,
 	    "a client sending its headers a byte at a time was closed after %.1f s "
 	    "(request_timeout 2 s; -1: still open after 10 s)", slow_closed);
+	ck_assert_msg(body_closed > 1.5 && body_closed < 5.0,
+	    "a client sending a body a byte at a time was closed after %.1f s "
+	    "(request_timeout 2 s; -1: still open after 10 s)", body_closed);
 	ck_assert_msg(answered > 0, "a request sent 1 s after connecting got no answer");
 	ck_assert_msg(idle_closed - answered > 1.5 && idle_closed - answered < 5.0,
 	    "a kept-alive connection idle after its response was closed %.1f s later",
 	    idle_closed < 0 ? -1.0 : idle_closed - answered);
-	ck_assert_msg(metrics_reach("sse_metricsd_requests_timed_out_total 2"),
-	    "/metrics did not count the two connections closed for request_timeout");
+	ck_assert_msg(metrics_reach("sse_metricsd_requests_timed_out_total 3"),
+	    "/metrics did not count the three connections closed for request_timeout");
 	close(slow);
 	close(kept);
+	close(body);
 }
 END_TEST
 
