@@ -15,8 +15,8 @@
  * calls deadline_met() when a request is in (headers, and any body) and
  * deadline_rearm() when its response has ended. One mutex guards the list
  * of connections owed a request (in deadline order, as every deadline is
- * now + the same timeout) and each entry's place in it; no stream is in the list, so it is
- * never touched per event. The deadline thread wakes once a second while
+ * now + the same timeout) and each entry's place in it; no stream is in
+ * the list, so it is never touched per event. The deadline thread wakes once a second while
  * the list is not empty, shuts down the socket of each connection past its
  * deadline (libmicrohttpd then reads the end and closes it), and sleeps on
  * a condition variable while the list is empty: an idle daemon pays nothing.
