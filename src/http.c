@@ -112,9 +112,11 @@ parse_id(const char *s, uint64_t *out)
 
 	s += strspn(s, " \t");
 	for (digits = s; *s >= '0' && *s <= '9'; s++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	if (s == digits || s[strspn(s, " \t")] != '\0')
 		return -1;
@@ -196,6 +198,28 @@ static const char streams_full[] = "too many event streams open";
 static const char address_full[] = "too many connections from this address (max_clients_per_ip)";
 static const char daemon_full[] = "too many connections open (max_clients streams and those kept for the other endpoints)";
 
+/* What the daemon keeps per connection: libmicrohttpd's socket context. */
+struct conn_ctx {
+	struct deadline_conn *deadline;	/* deadline.h; NULL on no memory */
+	struct peer *peer;	/* peer.h; NULL if not counted */
+	int over_address;	/* opened with max_clients_per_ip open from its address */
+	int over_total;		/* opened with conns_limit open in all */
+	int nul_escape;		/* the request being read has %00 in its target (unescape()) */
+};
+
+/* Connections open (counted from accept to close), and how many may be. */
+static atomic_uint conns_open;
+static unsigned conns_limit;	/* fixed from http_start() on */
+
+static struct conn_ctx *
+conn_ctx(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
 /*
  * A request libmicrohttpd parsed but that is malformed all the same: 400,
  * and the connection closes, as after any request a server cannot trust.
@@ -223,33 +247,19 @@ count_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *valu
 	return MHD_YES;
 }
 
-static enum MHD_Result
-find_nul_escape(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	if (strstr(key, "%00") != NULL || (value != NULL && strstr(value, "%00") != NULL)) {
-		*(int *)cls = 1;
-		return MHD_NO;
-	}
-	return MHD_YES;
-}
-
 /*
  * What libmicrohttpd lets through but RFC 9112 or a C string does not: an
  * HTTP/1.1 request without exactly one Host (section 3.2: 400), and a %00
- * in the target, which unescape() left as it came. NULL if it is sound.
+ * in the target, which unescape() saw (nul). NULL if it is sound.
  */
 static const char *
-malformed(struct MHD_Connection *conn, const char *url, const char *version)
+malformed(struct MHD_Connection *conn, int nul, const char *version)
 {
 	unsigned hosts = 0;
-	int nul = strstr(url, "%00") != NULL;
 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &hosts);
 	if (hosts > 1 || (hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
 		return "an HTTP/1.1 request needs exactly one Host header\n";
-	if (!nul)
-		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, find_nul_escape, &nul);
 	if (nul)
 		return "the request target must not contain %00\n";
 	return NULL;
@@ -258,16 +268,22 @@ malformed(struct MHD_Connection *conn, const char *url, const char *version)
 /*
  * libmicrohttpd's decoding of the path and of every query name and value,
  * except one holding %00: decoded, it would end the C string there, and
- * "/metrics%00x" would be served as /metrics. Left as it came, malformed()
- * refuses it.
+ * "/metrics%00x" would be served as /metrics. It is left as it came, and
+ * noted for malformed() to refuse (a decoded "%2500" is the text "%00",
+ * which is sound). Without a context (no memory) it is left undecoded only,
+ * and matches no route.
  */
 static size_t
 unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
+	struct conn_ctx *cc = conn_ctx(conn);
+
 	(void)cls;
-	(void)conn;
-	if (strstr(s, "%00") != NULL)
+	if (strstr(s, "%00") != NULL) {
+		if (cc != NULL)
+			cc->nul_escape = 1;
 		return strlen(s);
+	}
 	return MHD_http_unescape(s);
 }
 
@@ -523,27 +539,6 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
-/* What the daemon keeps per connection: libmicrohttpd's socket context. */
-struct conn_ctx {
-	struct deadline_conn *deadline;	/* deadline.h; NULL on no memory */
-	struct peer *peer;	/* peer.h; NULL if not counted */
-	int over_address;	/* opened with max_clients_per_ip open from its address */
-	int over_total;		/* opened with conns_limit open in all */
-};
-
-/* Connections open (counted from accept to close), and how many may be. */
-static atomic_uint conns_open;
-static unsigned conns_limit;	/* fixed from http_start() on */
-
-static struct conn_ctx *
-conn_ctx(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci != NULL ? ci->socket_context : NULL;
-}
-
 /* The connection's entry in the request deadline list, or NULL. */
 static struct deadline_conn *
 conn_deadline(struct MHD_Connection *conn)
@@ -621,7 +616,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	struct request *req = *req_cls;
 	const char *bad;
 	struct conn_ctx *cc;
-	int head, events;
+	int head, events, nul = 0;
 
 	(void)cls;
 	(void)upload_data;
@@ -641,12 +636,17 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		clock_gettime(CLOCK_MONOTONIC, &req->start);
 		req->endpoint = endpoint_of(url);
 		*req_cls = req;
+		/* unescape() notes a %00 per request: take this one's. */
+		if ((cc = conn_ctx(conn)) != NULL) {
+			nul = cc->nul_escape;
+			cc->nul_escape = 0;
+		}
 		/* Refuse other methods now, before reading a body we do not want. */
 		if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-		if ((bad = malformed(conn, url, version)) != NULL)
+		if ((bad = malformed(conn, nul, version)) != NULL)
 			return reply_malformed(conn, bad);
-		if ((cc = conn_ctx(conn)) != NULL && cc->over_total)
+		if (cc != NULL && cc->over_total)
 			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, daemon_full, events, 1);
 		if (cc != NULL && cc->over_address)
 			return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, address_full, events, 1);

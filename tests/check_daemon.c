@@ -1285,6 +1285,11 @@ START_TEST(replay)
 	http_do("GET", "/events?lastEventId=12x", NULL, 5000, &r);
 	ck_assert_int_eq(r.status, 400);
 	reply_free(&r);
+	/* The largest id is an id (and long gone: a reset); one more is not. */
+	check_reset(m, "Last-Event-ID: 18446744073709551615", k);
+	http_do("GET", "/events", "Last-Event-ID: 18446744073709551616", 5000, &r);
+	ck_assert_int_eq(r.status, 400);
+	reply_free(&r);
 	check_twice("Last-Event-ID: %llu\r\nLast-Event-ID: %llu\r\n", "", k);
 	check_twice("", "?lastEventId=%llu&lastEventId=%llu", k);
 	curl_multi_cleanup(m);
@@ -1532,6 +1537,11 @@ START_TEST(other_endpoints)
 			{ "GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.1 200", "\r\n\r\nok\n" },
 			{ "GET /heal%74hz?x=%41 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
 			    "HTTP/1.1 200", "\r\n\r\nok\n" },
+			/* "%2500" is the text "%00", not a NUL. */
+			{ "GET /healthz?x=%2500 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+			    "HTTP/1.1 200", "\r\n\r\nok\n" },
+			{ "GET /healthz%2500 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+			    "HTTP/1.1 404", "\r\n\r\n" },
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
