@@ -18,8 +18,8 @@
  *  - prom_render() is valid UTF-8 and every line is a HELP or TYPE comment
  *    or `name{label="value",...} number`, label values escaped, each sample
  *    under the family its TYPE named;
- *  - every event of render_tick_create() parses back (tests/sseclient.c) as
- *    one event of its name and the tick's id; the snapshot event's data is
+ *  - the events of render_tick_create() parse back (tests/sseclient.c) as
+ *    one event of their name and the tick's id; the snapshot event's data is
  *    the JSON, and the html event's tags are balanced, its attributes
  *    quoted, and no '<', '>' or '&' stands unescaped in its text.
  */
@@ -35,6 +35,7 @@
 
 #include "collector.h"
 #include "fuzz_common.h"
+#include "html.h"
 #include "prom.h"
 #include "render.h"
 #include "snapjson.h"
@@ -494,8 +495,16 @@ check_tick(const struct snapshot *s)
 	render_tick_t *t = render_tick_create((struct snapshot *)s);
 	char id[32];
 
+	/*
+	 * The snapshot and html events, and one card's and one chart's in turn:
+	 * the other cards and charts are framed alike and are inside html.
+	 */
+	const int events[] = { RENDER_EV_SNAPSHOT, RENDER_EV_HTML,
+		RENDER_EV_CARD + (int)(runs % HTML_CARDS), RENDER_EV_CHART + (int)(runs % HTML_CHARTS) };
+
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)s->seq);
-	for (int ev = 0; ev < RENDER_EV_COUNT; ev++) {
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		int ev = events[i];
 		sseclient_t *client = sseclient_create();
 		const struct sse_event *e;
 		const char *frame;
