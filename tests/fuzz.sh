@@ -27,7 +27,7 @@ OUT=${FUZZ_OUT:-tests/fuzz-out}
 SRC=$srcdir/src
 DATA=$srcdir/tests/data
 
-skip() { echo "skip: $*"; exit 77; }
+skip() { echo "skip: $*"; rm -rf "$OUT"; exit 77; }
 command -v "$CC" >/dev/null 2>&1 || skip "no $CC (apt-get install clang)"
 rm -rf "$OUT"
 mkdir -p "$OUT"
