@@ -27,6 +27,7 @@ OUT=${FUZZ_OUT:-tests/fuzz-out}
 SRC=$srcdir/src
 DATA=$srcdir/tests/data
 
+case $OUT in "" | / | .) echo "FUZZ_OUT=$OUT: not a directory of its own" >&2; exit 1 ;; esac
 skip() { echo "skip: $*"; rm -rf "$OUT"; exit 77; }
 command -v "$CC" >/dev/null 2>&1 || skip "no $CC (apt-get install clang)"
 rm -rf "$OUT"
