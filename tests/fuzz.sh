@@ -96,11 +96,16 @@ seed() {
 	esac
 }
 
-# Where the harnesses keep their scratch trees: memory when there is some.
+# Where the harnesses keep their scratch trees: in memory when there is
+# some (ten times the runs of a disk), and below one directory of ours,
+# removed at the end, crashed harnesses' trees included.
+base=${TMPDIR:-/tmp}
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	TMPDIR=/dev/shm
-	export TMPDIR
+	base=/dev/shm
 fi
+TMPDIR=$(mktemp -d "$base/sse-fuzz.XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 failed=0
