@@ -250,7 +250,8 @@ static void
 cpu_fill(struct snapshot_cpu *out, const struct procfs_cpu_times *now,
     const struct procfs_cpu_times *prev, double hz)
 {
-	uint64_t t_now[CPU_MODES], t_prev[CPU_MODES] = { 0 }, d[CPU_MODES], total = 0;
+	uint64_t t_now[CPU_MODES], t_prev[CPU_MODES] = { 0 }, d[CPU_MODES];
+	double total = 0;	/* not uint64_t: eight counters near 2^64 would wrap it */
 
 	/*
 	 * No previous reading (the first, or a CPU that just came online):
@@ -262,12 +263,14 @@ cpu_fill(struct snapshot_cpu *out, const struct procfs_cpu_times *now,
 		cpu_ticks(prev, t_prev);
 	for (int m = 0; m < CPU_MODES; m++) {
 		d[m] = delta(t_now[m], t_prev[m]);
-		total += d[m];
+		total += (double)d[m];
 	}
-	if (total == 0)
-		d[CPU_IDLE] = total = 1;	/* no time passed on this CPU: call it idle */
+	if (total == 0) {
+		d[CPU_IDLE] = 1;	/* no time passed on this CPU: call it idle */
+		total = 1;
+	}
 	for (int m = 0; m < CPU_MODES; m++) {
-		out->percent[m] = 100.0 * (double)d[m] / (double)total;
+		out->percent[m] = 100.0 * (double)d[m] / total;
 		out->seconds[m] = (double)t_now[m] / hz;
 	}
 }

@@ -336,7 +336,8 @@ put_per_second(struct strbuf *sb, double v)
 static void
 put_duration(struct strbuf *sb, double seconds)
 {
-	uint64_t t = (uint64_t)seconds;
+	/* Past 2^64 s the conversion is undefined: /proc/uptime can say so. */
+	uint64_t t = seconds < 18446744073709551616.0 ? (uint64_t)seconds : UINT64_MAX;
 	uint64_t d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60;
 
 	if (d > 0)

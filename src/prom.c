@@ -10,17 +10,32 @@
  * %.15g (exact below 1e15) or as integers for counters of whole things.
  */
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * A label value: backslash, double quote and newline escaped, and, as the
+ * format is UTF-8 (Prometheus drops a scrape with an invalid label value),
+ * a byte that starts no UTF-8 character as U+FFFD.
+ */
 static void
 put_label(struct strbuf *sb, const char *v)
 {
-	for (; *v != '\0'; v++) {
+	size_t n;
+
+	while (*v != '\0') {
 		switch (*v) {
 		case '\\': strbuf_puts(sb, "\\\\"); break;
 		case '"': strbuf_puts(sb, "\\\""); break;
 		case '\n': strbuf_puts(sb, "\\n"); break;
-		default: strbuf_putc(sb, *v);
+		default:
+			if ((n = strbuf_utf8_char(v)) == 0) {
+				strbuf_append(sb, "\xef\xbf\xbd", 3);
+				v++;
+			} else {
+				strbuf_append(sb, v, n);
+				v += n;
+			}
+			continue;
 		}
+		v++;
 	}
 }
 

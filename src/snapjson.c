@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "strbuf.h"
 
 /* v rounded to the given decimals: more is noise at 1 s ticks. */
 static json_t *
@@ -34,6 +35,25 @@ u64(uint64_t v)
 {
 	/* JSON integers are signed 64-bit in jansson; counters stay far below. */
 	return json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v));
+}
+
+/*
+ * A name as a JSON string. jansson refuses bytes that are not UTF-8 (NULL,
+ * and the key would silently go missing), yet interface names, mount
+ * points and the hostname may hold any byte: those become U+FFFD.
+ */
+static json_t *
+string(const char *s)
+{
+	struct strbuf valid = STRBUF_INIT;
+	json_t *v;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	strbuf_put_utf8(&valid, s);
+	v = json_string(valid.data != NULL ? valid.data : "");
+	strbuf_free(&valid);
+	return v;
 }
 
 static void
@@ -77,8 +97,8 @@ host_json(const struct snapshot *s)
 {
 	json_t *o = json_object();
 
-	set(o, "hostname", json_string(s->hostname));
-	set(o, "kernel_release", json_string(s->kernel_release));
+	set(o, "hostname", string(s->hostname));
+	set(o, "kernel_release", string(s->kernel_release));
 	set(o, "uptime_seconds", s->has_uptime ? real2(s->uptime_seconds) : json_null());
 	set(o, "boot_time_seconds", s->boot_time_seconds ? u64(s->boot_time_seconds) : json_null());
 	return o;
@@ -197,7 +217,7 @@ network_group(const struct snapshot *s)
 		for (size_t i = 0; i < s->nnets; i++) {
 			json_t *n = json_object();
 
-			set(n, "name", json_string(s->nets[i].name));
+			set(n, "name", string(s->nets[i].name));
 			for (int k = 0; k < NET_COUNTERS; k++)
 				set_counter(n, snapshot_net_counter_names[k], &s->nets[i].c[k]);
 			json_array_append_new(a, n);
@@ -240,7 +260,7 @@ disks_group(const struct snapshot *s)
 		const struct snapshot_disk *d = &s->disks[i];
 		json_t *o = json_object();
 
-		set(o, "name", json_string(d->name));
+		set(o, "name", string(d->name));
 		for (int k = 0; k < DISK_COUNTERS; k++) {
 			if (k == DISK_IO_SECONDS) {
 				/* The total is kept in ms; the rate is already seconds per second. */
@@ -267,9 +287,9 @@ filesystems_group(const struct snapshot *s)
 		const struct snapshot_fs *f = &s->filesystems[i];
 		json_t *o = json_object();
 
-		set(o, "mountpoint", json_string(f->mountpoint));
-		set(o, "device", json_string(f->device));
-		set(o, "fstype", json_string(f->fstype));
+		set(o, "mountpoint", string(f->mountpoint));
+		set(o, "device", string(f->device));
+		set(o, "fstype", string(f->fstype));
 		set(o, "size_bytes", u64(f->size_bytes));
 		set(o, "used_bytes", u64(f->used_bytes));
 		set(o, "free_bytes", u64(f->free_bytes));
@@ -332,9 +352,9 @@ temperatures_group(const struct snapshot *s)
 		const struct snapshot_temp *t = &s->temps[i];
 		json_t *o = json_object();
 
-		set(o, "chip", json_string(t->chip));
-		set(o, "sensor", json_string(t->sensor));
-		set(o, "label", t->label != NULL ? json_string(t->label) : json_null());
+		set(o, "chip", string(t->chip));
+		set(o, "sensor", string(t->sensor));
+		set(o, "label", t->label != NULL ? string(t->label) : json_null());
 		set(o, "celsius", real(t->celsius, 10));
 		json_array_append_new(a, o);
 	}

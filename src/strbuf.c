@@ -87,6 +87,53 @@ strbuf_put_html(struct strbuf *sb, const char *s)
 	strbuf_append(sb, run, (size_t)(s - run));
 }
 
+size_t
+strbuf_utf8_char(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned cp, min;
+	size_t n;
+
+	if (s[0] == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, min = 0x80, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, min = 0x800, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, min = 0x10000, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* the NUL too: never read past it */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+strbuf_put_utf8(struct strbuf *sb, const char *s)
+{
+	const char *run = s;
+	size_t n;
+
+	while (*s != '\0') {
+		if ((n = strbuf_utf8_char(s)) > 0) {
+			s += n;
+			continue;
+		}
+		strbuf_append(sb, run, (size_t)(s - run));
+		strbuf_append(sb, "\xef\xbf\xbd", 3);	/* U+FFFD REPLACEMENT CHARACTER */
+		run = ++s;
+	}
+	strbuf_append(sb, run, (size_t)(s - run));
+}
+
 void
 strbuf_reset(struct strbuf *sb)
 {

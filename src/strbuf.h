@@ -29,6 +29,14 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Append s with & < > " ' replaced by HTML entities. */
 void strbuf_put_html(struct strbuf *sb, const char *s);
+/*
+ * The length (1 to 4) of the valid UTF-8 character that starts s, or 0 when
+ * s does not start one (a stray or truncated byte, an overlong form, a
+ * surrogate, past U+10FFFF) or is at its NUL.
+ */
+size_t strbuf_utf8_char(const char *s);
+/* Append s with every byte that starts no valid UTF-8 character as U+FFFD. */
+void strbuf_put_utf8(struct strbuf *sb, const char *s);
 /* Forget the contents, keep the allocation. */
 void strbuf_reset(struct strbuf *sb);
 /* Take the bytes (NUL-terminated, never NULL); the buffer becomes empty. */

@@ -458,6 +458,28 @@ START_TEST(old_kernel_leaves_groups_out)
 }
 END_TEST
 
+/* Counters whose sum passes 2^64: the percentages still sum to 100 (was 300, and 1.8e21). */
+START_TEST(counters_summing_past_2_64)
+{
+	collector_t *c = collector_create(TREE("huge-counters"), "/nonexistent", 1);
+	struct snapshot *s = collector_sample(c, 0, 0);
+
+	ck_assert(s->has_cpu);
+	ck_assert_uint_eq(s->ncores, 1);
+	for (int m = 0; m < CPU_MODES; m++) {
+		ck_assert(s->cpu_total.percent[m] >= 0 && s->cpu_total.percent[m] <= 100);
+		ck_assert(s->cores[0].percent[m] >= 0 && s->cores[0].percent[m] <= 100);
+	}
+	ck_assert_double_eq_tol(sum_percent(&s->cpu_total), 100, 1e-9);
+	ck_assert_double_eq_tol(sum_percent(&s->cores[0]), 100, 1e-9);
+	ck_assert_double_eq_tol(s->cpu_total.percent[CPU_USER], 100.0 / 3, 1e-9);
+	ck_assert_double_eq_tol(s->cpu_total.percent[CPU_IDLE], 100.0 / 3, 1e-9);
+	ck_assert_double_eq_tol(s->cores[0].percent[CPU_USER], 100, 1e-9);
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
 /* Hostile names from the kernel reach JSON and Prometheus intact and escaped. */
 START_TEST(hostile_names_round_trip)
 {
@@ -512,6 +534,7 @@ main(void)
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
 	tcase_add_test(tc, hostile_names_round_trip);
+	tcase_add_test(tc, counters_summing_past_2_64);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -321,6 +321,20 @@ START_TEST(render_events_share_cards)
 }
 END_TEST
 
+/* An uptime of 2^64 s or more (a /proc/uptime can say so): the most there is, not 0. */
+START_TEST(uptime_past_2_64_seconds)
+{
+	struct snapshot *s = fullsnap_new();
+	char *h;
+
+	s->uptime_seconds = 18446744073709551615.0;	/* 2^64 as a double */
+	h = card(HTML_HOST, s);
+	ck_assert_msg(strstr(h, ">213503982334601d 7h 0m<") != NULL, "%s", h);
+	free(h);
+	snapshot_release(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -336,6 +350,7 @@ main(void)
 	tcase_add_test(tc, long_window_is_averaged);
 	tcase_add_test(tc, html_event_fragments);
 	tcase_add_test(tc, render_events_share_cards);
+	tcase_add_test(tc, uptime_past_2_64_seconds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -63,6 +63,24 @@ START_TEST(labels_are_escaped)
 }
 END_TEST
 
+/* The format is UTF-8: Prometheus drops a scrape whose label value is not. */
+START_TEST(labels_that_are_not_utf8)
+{
+	struct snapshot *s = fullsnap_new();
+	char *t;
+
+	free(s->nets[1].name);
+	s->nets[1].name = strdup("w\xffg0");
+	snprintf(s->hostname, sizeof(s->hostname), "caf\xe9\"");
+	t = render(s);
+	HAS(t, "node_network_receive_bytes_total{device=\"w\xef\xbf\xbdg0\"} ");
+	HAS(t, "node_uname_info{nodename=\"caf\xef\xbf\xbd\\\"\",");
+	ck_assert_ptr_null(strchr(t, '\xff'));
+	free(t);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(pressure_only_where_the_kernel_has_it)
 {
 	struct snapshot *s = fullsnap_new();
@@ -187,6 +205,7 @@ main(void)
 
 	tcase_add_test(tc, node_exporter_names);
 	tcase_add_test(tc, labels_are_escaped);
+	tcase_add_test(tc, labels_that_are_not_utf8);
 	tcase_add_test(tc, pressure_only_where_the_kernel_has_it);
 	tcase_add_test(tc, temperatures_have_unique_series);
 	tcase_add_test(tc, daemon_metrics);

@@ -180,6 +180,29 @@ START_TEST(absent_sources_are_null)
 }
 END_TEST
 
+/*
+ * Names need not be UTF-8 (an interface, a mount point, the hostname may
+ * hold any byte); jansson refuses such a string, and the key went missing.
+ */
+START_TEST(names_that_are_not_utf8)
+{
+	struct snapshot *s = fullsnap_new();
+	json_t *o;
+
+	snprintf(s->hostname, sizeof(s->hostname), "caf\xe9");
+	free(s->nets[0].name);
+	s->nets[0].name = strdup("eth\xff" "0");
+	free(s->filesystems[0].mountpoint);
+	s->filesystems[0].mountpoint = strdup("/mnt/\xc3");
+	o = to_json(s);
+	ck_assert_str_eq(json_string_value(at(o, "host.hostname")), "caf\xef\xbf\xbd");
+	ck_assert_str_eq(json_string_value(at(o, "network.interfaces.0.name")), "eth\xef\xbf\xbd" "0");
+	ck_assert_str_eq(json_string_value(at(o, "filesystems.0.mountpoint")), "/mnt/\xef\xbf\xbd");
+	json_decref(o);
+	snapshot_release(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +214,7 @@ main(void)
 	tcase_add_test(tc, every_number_names_its_unit);
 	tcase_add_test(tc, groups_and_values);
 	tcase_add_test(tc, absent_sources_are_null);
+	tcase_add_test(tc, names_that_are_not_utf8);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -61,6 +61,31 @@ START_TEST(html_escape)
 }
 END_TEST
 
+static const struct {
+	const char *in, *out;
+} utf8_cases[] = {
+	{ "plain", "plain" },
+	{ "", "" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+	{ "a\xff" "b", "a\xef\xbf\xbd" "b" },			/* never a UTF-8 byte */
+	{ "caf\xe9", "caf\xef\xbf\xbd" },			/* Latin-1 */
+	{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" },		/* cut short at the end */
+	{ "\xe2\x82x", "\xef\xbf\xbd\xef\xbf\xbdx" },	/* cut short mid-string */
+	{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },		/* overlong '/' */
+	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* a surrogate */
+	{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* past U+10FFFF */
+};
+
+START_TEST(utf8_replaces_what_is_not)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_put_utf8(&sb, utf8_cases[_i].in);
+	ck_assert_str_eq(sb.data ? sb.data : "", utf8_cases[_i].out);
+	strbuf_free(&sb);
+}
+END_TEST
+
 START_TEST(reset_keeps_allocation)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -90,6 +115,8 @@ main(void)
 	tcase_add_test(tc, detach_empty_gives_empty_string);
 	tcase_add_loop_test(tc, html_escape, 0, sizeof(html_cases) / sizeof(html_cases[0]));
 	tcase_add_test(tc, reset_keeps_allocation);
+	tcase_add_loop_test(tc, utf8_replaces_what_is_not, 0,
+	    sizeof(utf8_cases) / sizeof(utf8_cases[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

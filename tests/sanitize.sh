@@ -35,6 +35,7 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 export SSE_BROWSER_TEST=no	# see tests/browser.sh
+export SSE_FUZZ_TEST=no		# see tests/fuzz.sh
 
 run asan "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" ""
 # ThreadSanitizer runs the daemon and its test client several times slower:
