@@ -57,6 +57,7 @@ static size_t history_cap, history_len, history_head;
 
 static atomic_bool stopping;
 static atomic_uint nsubs_hint;		/* nsubs, readable without the lock */
+static uint64_t subs_total;		/* subscribers ever registered (registry_lock) */
 static _Atomic int64_t last_wake_ns;	/* CLOCK_MONOTONIC of the last wake_all() */
 
 /* Set up by init and torn down by finalise, both from main; fixed between. */
@@ -467,6 +468,7 @@ broadcast_subscribe(size_t capacity, int have_last_id, uint64_t last_id, int *re
 	}
 	sub->index = nsubs;
 	subs[nsubs++] = sub;
+	subs_total++;
 	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
 done:
 	pthread_mutex_unlock(&registry_lock);
@@ -581,6 +583,15 @@ unsigned
 broadcast_subscribers(void)
 {
 	return atomic_load_explicit(&nsubs_hint, memory_order_relaxed);
+}
+
+void
+broadcast_counts(unsigned *open, uint64_t *total)
+{
+	pthread_mutex_lock(&registry_lock);
+	*open = (unsigned)nsubs;
+	*total = subs_total;
+	pthread_mutex_unlock(&registry_lock);
 }
 
 int

@@ -8,12 +8,13 @@
  * finalise; the waker threads (one per group) and the pulse thread are
  * this module's own.
  *
- * registry_lock guards the subscriber array, the history ring and the
- * stopping flag's transitions. publish holds it while it appends the tick to
- * the history and pushes one reference into every subscriber's ring (cheap
- * memory work, no system call per subscriber); subscribe holds it while it
- * fills a new subscriber's ring from the history, so a new stream sees every
- * tick exactly once, with no gap and no duplicate between replay and live.
+ * registry_lock guards the subscriber array and its count ever, the history
+ * ring and the stopping flag's transitions. publish holds it while it
+ * appends the tick to the history and pushes one reference into every
+ * subscriber's ring (cheap memory work, no system call per subscriber);
+ * subscribe holds it while it fills a new subscriber's ring from the
+ * history, so a new stream sees every tick exactly once, with no gap and no
+ * duplicate between replay and live.
  *
  * Wake-up: streams are split into wake-up groups, one per CPU the daemon
  * may use (or a single one). Each group has a 32-bit futex word, seq, that
@@ -140,6 +141,12 @@ void broadcast_stop(void);
 
 /* Streams registered now. */
 unsigned broadcast_subscribers(void);
+
+/*
+ * Streams registered now and ever, read together (so *open <= *total in
+ * every snapshot, however fast streams come and go).
+ */
+void broadcast_counts(unsigned *open, uint64_t *total);
 
 /* 1 when a new stream would be refused (max_subscribers open, or stopping). */
 int broadcast_full(void);

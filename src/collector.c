@@ -773,10 +773,11 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
 	struct procfs_pidstat self;
 	struct stats_values now;
 	uint64_t requests, duration, cumulative = 0;
+	unsigned open;
 
 	stats_read(&now);
-	d->streams_open = broadcast_subscribers();
-	d->streams_total = now.streams_total;
+	broadcast_counts(&open, &d->streams_total);
+	d->streams_open = open;
 	d->streams_rejected_total = now.streams_rejected_total;
 	memcpy(d->requests, now.requests, sizeof(d->requests));
 	d->requests_total = now.requests_total;

@@ -6,7 +6,6 @@ static _Atomic uint64_t requests[EP_COUNT][ST_COUNT];
 static _Atomic uint64_t requests_total;
 static _Atomic uint64_t request_duration_ns_total;
 static _Atomic uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];
-static _Atomic uint64_t streams_total;
 static _Atomic uint64_t streams_rejected_total;
 static _Atomic uint64_t events_dropped_total;
 static _Atomic uint64_t streams_timed_out_total;
@@ -39,12 +38,6 @@ stats_request_done(enum snapshot_endpoint ep, unsigned status, int is_stream,
 	ADD(duration_bucket[b], 1);
 	ADD(request_duration_ns_total, duration_ns);
 	ADD(requests_total, 1);
-}
-
-void
-stats_stream_opened(void)
-{
-	ADD(streams_total, 1);
 }
 
 void
@@ -81,7 +74,6 @@ stats_read(struct stats_values *out)
 		out->duration_bucket[b] = GET(duration_bucket[b]);
 	out->requests_total = GET(requests_total);
 	out->request_duration_ns_total = GET(request_duration_ns_total);
-	out->streams_total = GET(streams_total);
 	out->streams_rejected_total = GET(streams_rejected_total);
 	out->events_dropped_total = GET(events_dropped_total);
 	out->streams_timed_out_total = GET(streams_timed_out_total);

@@ -22,7 +22,6 @@ struct stats_values {
 	uint64_t requests_total;		/* completed non-stream requests */
 	uint64_t request_duration_ns_total;	/* their summed durations */
 	uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];	/* NOT cumulative; last: above every bound */
-	uint64_t streams_total;			/* streams ever opened */
 	uint64_t streams_rejected_total;	/* refused for max_clients */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
 	uint64_t streams_timed_out_total;	/* closed: the viewer took nothing for timeout s */
@@ -39,8 +38,6 @@ enum snapshot_status stats_status_index(unsigned code);
  */
 void stats_request_done(enum snapshot_endpoint ep, unsigned status, int is_stream,
     uint64_t duration_ns);
-/* A stream was opened. */
-void stats_stream_opened(void);
 /* A stream was refused because max_clients streams were open. */
 void stats_stream_rejected(void);
 /* n ticks were dropped from slow streams' rings. */

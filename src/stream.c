@@ -18,7 +18,6 @@
 #include "broadcast.h"
 #include "log.h"
 #include "render.h"
-#include "stats.h"
 #include "strbuf.h"
 #include "xmem.h"
 
@@ -425,6 +424,5 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 		set_unsent_bound(sock, STREAM_UNSENT_MAX);
 		list_add(s);
 	}
-	stats_stream_opened();
 	return STREAM_OK;
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -198,6 +199,71 @@ START_TEST(max_subscribers)
 		broadcast_unsubscribe(subs[i]);
 	}
 	ck_assert_uint_eq(broadcast_subscribers(), 0);
+}
+END_TEST
+
+/* Subscribers open now and ever: the refused one is not counted. */
+START_TEST(counts_open_and_ever)
+{
+	broadcast_sub_t *subs[4];
+	unsigned open;
+	uint64_t total;
+	int reset;
+
+	for (int i = 0; i < 4; i++)
+		subs[i] = broadcast_subscribe(4, 0, 0, &reset);
+	ck_assert_ptr_null(broadcast_subscribe(4, 0, 0, &reset));
+	broadcast_unsubscribe(subs[0]);
+	broadcast_unsubscribe(subs[2]);
+	broadcast_counts(&open, &total);
+	ck_assert_uint_eq(open, 2);
+	ck_assert_uint_eq(total, 4);
+	broadcast_unsubscribe(subs[1]);
+	broadcast_unsubscribe(subs[3]);
+}
+END_TEST
+
+/*
+ * Read while two threads subscribe and leave as fast as they can: never more
+ * open than ever opened (the daemon's /metrics once said 20 open of 14).
+ */
+static atomic_int churn_quit;
+
+static void *
+churn(void *arg)
+{
+	int reset;
+
+	(void)arg;
+	while (!atomic_load(&churn_quit)) {
+		broadcast_sub_t *sub = broadcast_subscribe(4, 0, 0, &reset);
+
+		if (sub != NULL)
+			broadcast_unsubscribe(sub);
+	}
+	return NULL;
+}
+
+START_TEST(counts_agree_under_churn)
+{
+	pthread_t t[2];
+	unsigned open;
+	uint64_t total, last = 0;
+
+	atomic_store(&churn_quit, 0);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, churn, NULL), 0);
+	for (int i = 0; i < 20000; i++) {
+		broadcast_counts(&open, &total);
+		ck_assert_msg(open <= total, "%u open, %llu ever", open, (unsigned long long)total);
+		ck_assert_msg(total >= last, "the count ever went back: %llu after %llu",
+		    (unsigned long long)total, (unsigned long long)last);
+		last = total;
+	}
+	atomic_store(&churn_quit, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_uint_gt(last, 0);
 }
 END_TEST
 
@@ -532,12 +598,14 @@ main(void)
 	    sizeof(replay_cases) / sizeof(replay_cases[0]));
 	tcase_add_test(tc, history_keeps_older_ticks_slim);
 	tcase_add_test(tc, max_subscribers);
+	tcase_add_test(tc, counts_open_and_ever);
 	tcase_add_test(tc, slow_stream_drops_oldest_others_unaffected);
 	tcase_add_test(tc, next_times_out_then_stops);
 	tcase_add_checked_fixture(tt, setup, teardown);
 	tcase_add_loop_test(tt, many_streams_one_publisher, 0, 2);
 	tcase_add_test(tt, streams_spread_over_groups);
 	tcase_add_test(tt, publish_wakes_every_group);
+	tcase_add_test(tt, counts_agree_under_churn);
 	tcase_set_timeout(tt, 120);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tt);
