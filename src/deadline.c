@@ -76,7 +76,7 @@ run(void *arg)
 		if (closed > 0) {
 			/* Not under the lock every new connection takes. */
 			pthread_mutex_unlock(&lock);
-			log_debug("closed %u connections that sent no request for %lld s", closed,
+			log_debug("closed %u connections that sent no whole request in %lld s", closed,
 			    (long long)(timeout_ns / 1000000000));
 			pthread_mutex_lock(&lock);
 			continue;

@@ -319,8 +319,8 @@ struct stream_args {
 	unsigned mask;		/* 0 until an events= is seen */
 	int bad_events;		/* why holds the 400's text */
 	const char *id_key;	/* "Last-Event-ID" or "lastEventId" */
-	const char *id;		/* the first non-empty value of id_key */
-	int ids_differ;
+	int have_id, bad_id, ids_differ;
+	uint64_t id;		/* the first non-empty value of id_key, when have_id */
 	char why[512];		/* "unknown event type ..." and every known type */
 };
 
@@ -347,39 +347,40 @@ gather_id(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 	struct stream_args *a = cls;
 	int same = kind == MHD_HEADER_KIND ? strcasecmp(key, a->id_key) == 0 :
 	    strcmp(key, a->id_key) == 0;
+	uint64_t id;
 
 	if (!same || value == NULL || *value == '\0')
 		return MHD_YES;
-	if (a->id == NULL)
-		a->id = value;
-	else if (strcmp(a->id, value) != 0) {
+	if (parse_id(value, &id) == -1) {
+		a->bad_id = 1;
+		return MHD_NO;
+	}
+	if (a->have_id && id != a->id) {
 		a->ids_differ = 1;
 		return MHD_NO;
 	}
+	a->id = id;
+	a->have_id = 1;
 	return MHD_YES;
 }
 
-/* The Last-Event-ID header's value, else lastEventId='s; NULL if neither (a->ids_differ: two). */
-static const char *
+/* The Last-Event-ID headers, else the lastEventId= arguments, into a. */
+static void
 find_last_id(struct MHD_Connection *conn, struct stream_args *a)
 {
 	a->id_key = "Last-Event-ID";
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, gather_id, a);
-	if (a->id == NULL && !a->ids_differ) {
+	if (!a->have_id && !a->bad_id && !a->ids_differ) {
 		a->id_key = "lastEventId";
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, gather_id, a);
 	}
-	return a->id;
 }
 
 static enum MHD_Result
 serve_events(struct MHD_Connection *conn, struct request *req, int head)
 {
 	struct stream_args a = { 0 };
-	const char *last;
 	unsigned mask = RENDER_EV_DEFAULT;
-	uint64_t last_id = 0;
-	int have_last = 0;
 	struct MHD_Response *r;
 
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, gather_events, &a);
@@ -388,16 +389,13 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 	if (a.mask != 0)
 		mask = a.mask;
 
-	last = find_last_id(conn, &a);
+	find_last_id(conn, &a);
+	if (a.bad_id)
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+		    "Last-Event-ID must be an event id sent by this server (a decimal number)\n");
 	if (a.ids_differ) {
 		snprintf(a.why, sizeof(a.why), "%s given twice, with different ids\n", a.id_key);
 		return reply_text(conn, MHD_HTTP_BAD_REQUEST, a.why);
-	}
-	if (last != NULL) {
-		if (parse_id(last, &last_id) == -1)
-			return reply_text(conn, MHD_HTTP_BAD_REQUEST,
-			    "Last-Event-ID must be an event id sent by this server (a decimal number)\n");
-		have_last = 1;
 	}
 
 	if (head) {
@@ -420,7 +418,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		return queue(conn, MHD_HTTP_OK, r);
 	}
 
-	if (stream_open(conn_fd(conn), mask, have_last, last_id, &r) != STREAM_OK)
+	if (stream_open(conn_fd(conn), mask, a.have_id, a.id, &r) != STREAM_OK)
 		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);

@@ -1292,6 +1292,8 @@ START_TEST(replay)
 	reply_free(&r);
 	check_twice("Last-Event-ID: %llu\r\nLast-Event-ID: %llu\r\n", "", k);
 	check_twice("", "?lastEventId=%llu&lastEventId=%llu", k);
+	/* Ids are numbers: 0N is N. */
+	check_twice("Last-Event-ID: %llu\r\nLast-Event-ID: 0%llu\r\n", "", k);
 	curl_multi_cleanup(m);
 }
 END_TEST
