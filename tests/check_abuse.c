@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbuf.h"
 #include "sseclient.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -123,11 +124,6 @@
 
 #define TEST_TIMEOUT (SANITIZED ? 240 : 120)
 
-struct dbuf {
-	char *p;		/* NUL-terminated once anything was added */
-	size_t len, cap;
-};
-
 static struct {
 	pid_t pid;		/* the running daemon; 0 when none or reaped */
 	int err_fd;		/* read end of its stderr; -1 when closed */
@@ -167,18 +163,6 @@ sleep_s(double s)
 		;
 }
 
-static void
-dbuf_add(struct dbuf *b, const void *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		b->cap = (b->len + len + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			abort();
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
 
 static void
 dbuf_puts(struct dbuf *b, const char *s)
@@ -186,20 +170,6 @@ dbuf_puts(struct dbuf *b, const char *s)
 	dbuf_add(b, s, strlen(s));
 }
 
-static void
-dbuf_printf(struct dbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char tmp[1024];
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		abort();
-	dbuf_add(b, tmp, (size_t)n);
-}
 
 /* len copies of byte c. */
 static void
@@ -216,19 +186,7 @@ dbuf_fill(struct dbuf *b, int c, size_t len)
 	}
 }
 
-static const char *
-dbuf_str(const struct dbuf *b)
-{
-	return b->p != NULL ? b->p : "";
-}
 
-static void
-dbuf_free(struct dbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
 
 /* The first max bytes of s, C-escaped, into out: for printing requests. */
 static void

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbuf.h"
 #include "sseclient.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -63,11 +64,6 @@
 #define TEST_TIMEOUT 60
 #define START_TIMEOUT 10.0
 #define LISTEN_PREFIX "listening on http://127.0.0.1:"
-
-struct dbuf {
-	char *p;		/* NUL-terminated once anything was added */
-	size_t len, cap;
-};
 
 static struct {
 	pid_t pid;		/* the running daemon; 0 when none or reaped */
@@ -113,46 +109,9 @@ now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-dbuf_add(struct dbuf *b, const void *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		b->cap = (b->len + len + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			abort();
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
 
-static void
-dbuf_printf(struct dbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char tmp[1024];
-	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	ck_assert(n >= 0 && (size_t)n < sizeof(tmp));
-	dbuf_add(b, tmp, (size_t)n);
-}
 
-static const char *
-dbuf_str(const struct dbuf *b)
-{
-	return b->p != NULL ? b->p : "";
-}
-
-static void
-dbuf_free(struct dbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
 
 static void
 write_file(const char *path, const char *text)
