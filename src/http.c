@@ -319,7 +319,7 @@ struct stream_args {
 	unsigned mask;		/* 0 until an events= is seen */
 	int bad_events;		/* why holds the 400's text */
 	const char *id_key;	/* "Last-Event-ID" or "lastEventId" */
-	int have_id, bad_id, ids_differ;
+	int seen, have_id, bad_id, ids_differ;	/* seen: id_key came, perhaps empty */
 	uint64_t id;		/* the first non-empty value of id_key, when have_id */
 	char why[512];		/* "unknown event type ..." and every known type */
 };
@@ -349,7 +349,10 @@ gather_id(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 	    strcmp(key, a->id_key) == 0;
 	uint64_t id;
 
-	if (!same || value == NULL || *value == '\0')
+	if (!same)
+		return MHD_YES;
+	a->seen = 1;
+	if (value == NULL || *value == '\0')
 		return MHD_YES;
 	if (parse_id(value, &id) == -1) {
 		a->bad_id = 1;
@@ -364,13 +367,16 @@ gather_id(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 	return MHD_YES;
 }
 
-/* The Last-Event-ID headers, else the lastEventId= arguments, into a. */
+/*
+ * The Last-Event-ID headers, else the lastEventId= arguments, into a. A
+ * header that came, even empty (no id yet), wins over the arguments.
+ */
 static void
 find_last_id(struct MHD_Connection *conn, struct stream_args *a)
 {
 	a->id_key = "Last-Event-ID";
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, gather_id, a);
-	if (!a->have_id && !a->bad_id && !a->ids_differ) {
+	if (!a->seen) {
 		a->id_key = "lastEventId";
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, gather_id, a);
 	}

@@ -26,8 +26,8 @@
  * prints every request of request_fuzz and what it got.
  *
  * DESIGN
- * One daemon per test, in D (as in check_daemon.c, whose helpers these
- * are, trimmed): the test thread starts and kills it; a drain thread reads
+ * One daemon per test, in D (dproc.h; the other helpers are check_daemon.c's,
+ * trimmed): the test thread starts and kills it; a drain thread reads
  * its stderr into D.log under D.mu. The control stream has its own thread
  * (struct control, its figures under its mu); request_fuzz adds worker
  * threads that share nothing but an atomic index and the tally (under
@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "dbuf.h"
+#include "dproc.h"
 #include "sseclient.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -124,31 +125,10 @@
 
 #define TEST_TIMEOUT (SANITIZED ? 240 : 120)
 
-static struct {
-	pid_t pid;		/* the running daemon; 0 when none or reaped */
-	int err_fd;		/* read end of its stderr; -1 when closed */
-	pthread_t drainer;
-	int draining;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct dbuf log;	/* its stderr so far; D.mu */
-	int eof;		/* stderr reached EOF; D.mu */
-	unsigned port;
-	char conf[128];		/* the config file the daemon reads */
-} D = { .err_fd = -1 };
 
-static char run_dir[64];
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 sleep_s(double s)
@@ -262,28 +242,6 @@ spawn(char *const argv[], int err_fd)
 	return pid;
 }
 
-static void *
-drain(void *arg)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	(void)arg;
-	for (;;) {
-		n = read(D.err_fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		pthread_mutex_lock(&D.mu);
-		if (n > 0)
-			dbuf_add(&D.log, chunk, (size_t)n);
-		else
-			D.eof = 1;
-		pthread_cond_broadcast(&D.cv);
-		pthread_mutex_unlock(&D.mu);
-		if (n <= 0)
-			return NULL;
-	}
-}
 
 /* Whole log lines holding needle; D.mu held. */
 static unsigned
@@ -332,22 +290,10 @@ log_lines(const char *needle)
 	return n;
 }
 
-static char *
-log_copy(void)
-{
-	char *s;
-
-	pthread_mutex_lock(&D.mu);
-	s = strdup(dbuf_str(&D.log));
-	pthread_mutex_unlock(&D.mu);
-	if (s == NULL)
-		abort();
-	return s;
-}
 
 /* The last 6000 bytes of the daemon's log to stderr, then fail with the message. */
 #define fail_with_log(...) do { \
-	char *log_text_ = log_copy(); \
+	char *log_text_ = dproc_log_copy(); \
 	size_t log_len_ = strlen(log_text_); \
 	fprintf(stderr, "---- daemon log (tail) ----\n%s---- end of daemon log ----\n", \
 	    log_text_ + (log_len_ > 6000 ? log_len_ - 6000 : 0)); \
@@ -371,7 +317,7 @@ daemon_start(const char *conf_text)
 	close(fds[1]);
 	D.err_fd = fds[0];
 	D.eof = 0;
-	ck_assert_int_eq(pthread_create(&D.drainer, NULL, drain, NULL), 0);
+	ck_assert_int_eq(pthread_create(&D.drainer, NULL, dproc_drain, NULL), 0);
 	D.draining = 1;
 	if (!log_wait_count(LISTEN_PREFIX, 1, START_TIMEOUT))
 		fail_with_log("the daemon did not log \"%s...\" within %.0f s", LISTEN_PREFIX,
@@ -385,14 +331,9 @@ daemon_start(const char *conf_text)
 		fail_with_log("cannot read the port from the listening line");
 }
 
-static int
-daemon_alive(void)
-{
-	return D.pid > 0 && waitpid(D.pid, NULL, WNOHANG) == 0;
-}
 
 #define assert_alive(when) do { \
-	if (!daemon_alive()) \
+	if (!dproc_alive()) \
 		fail_with_log("the daemon died %s", when); \
 } while (0)
 
@@ -3229,25 +3170,6 @@ abuse_suite(void)
 	return s;
 }
 
-/* Empty and remove run_dir. */
-static void
-remove_run_dir(void)
-{
-	DIR *d = opendir(run_dir);
-	struct dirent *de;
-	char path[sizeof(run_dir) + 256];
-
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", run_dir, de->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(run_dir);
-}
 
 int
 main(void)
@@ -3275,6 +3197,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	remove_run_dir();
+	dproc_remove_run_dir();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,10 +6,11 @@
  * tests/sseclient.c, a parser that follows the WHATWG rules.
  *
  * DESIGN
- * One daemon per test, in the global D. The test thread starts it and kills
- * it; one drain thread reads the daemon's stderr into D.log until EOF (so
- * the daemon never blocks on a full pipe) and wakes log waiters. D.mu guards
- * D.log and D.eof; everything else in D belongs to the test thread.
+ * One daemon per test, in the global D (dproc.h). The test thread starts
+ * it and kills it; one drain thread reads the daemon's stderr into D.log
+ * until EOF (so the daemon never blocks on a full pipe) and wakes log
+ * waiters. D.mu guards D.log and D.eof; everything else in D belongs to the
+ * test thread.
  * A daemon never outlives its test: the checked teardown SIGKILLs it; a
  * failed assertion _exits the test process without teardown, but Check
  * kills the test's process group after every test, and the daemon has
@@ -46,6 +47,7 @@
 #include <unistd.h>
 
 #include "dbuf.h"
+#include "dproc.h"
 #include "sseclient.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -65,21 +67,8 @@
 #define START_TIMEOUT 10.0
 #define LISTEN_PREFIX "listening on http://127.0.0.1:"
 
-static struct {
-	pid_t pid;		/* the running daemon; 0 when none or reaped */
-	int err_fd;		/* read end of its stderr; -1 when closed */
-	pthread_t drainer;
-	int draining;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct dbuf log;	/* its stderr so far; D.mu */
-	int eof;		/* stderr reached EOF; D.mu */
-	unsigned port;
-	char conf[128];		/* the config file the daemon reads */
-} D = { .err_fd = -1 };
 
 /* Config files, made by main; tests only add files under it. */
-static char run_dir[64];
 
 /* A cpu cgroup made by quota_stream_threads(), or ""; teardown removes it. */
 static char quota_cgroup[PATH_MAX];
@@ -100,14 +89,6 @@ struct dconf {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 
 
@@ -210,28 +191,6 @@ spawn(char *const argv[], int out_fd, int err_fd)
 	return pid;
 }
 
-static void *
-drain(void *arg)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	(void)arg;
-	for (;;) {
-		n = read(D.err_fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		pthread_mutex_lock(&D.mu);
-		if (n > 0)
-			dbuf_add(&D.log, chunk, (size_t)n);
-		else
-			D.eof = 1;
-		pthread_cond_broadcast(&D.cv);
-		pthread_mutex_unlock(&D.mu);
-		if (n <= 0)
-			return NULL;
-	}
-}
 
 /* Bytes of the daemon's log so far: a mark for log_wait(). */
 static size_t
@@ -281,23 +240,10 @@ log_wait(size_t from, const char *needle, double timeout)
 	return found;
 }
 
-/* A copy of the log, for failure messages; the caller frees it. */
-static char *
-log_copy(void)
-{
-	char *s;
-
-	pthread_mutex_lock(&D.mu);
-	s = strdup(dbuf_str(&D.log));
-	pthread_mutex_unlock(&D.mu);
-	if (s == NULL)
-		abort();
-	return s;
-}
 
 /* Print the daemon's log to stderr and fail with msg. */
 #define fail_with_log(...) do { \
-	char *log_text_ = log_copy(); \
+	char *log_text_ = dproc_log_copy(); \
 	fprintf(stderr, "---- daemon log ----\n%s---- end of daemon log ----\n", log_text_); \
 	free(log_text_); \
 	ck_abort_msg(__VA_ARGS__); \
@@ -320,7 +266,7 @@ daemon_start_file(void)
 	close(fds[1]);
 	D.err_fd = fds[0];
 	D.eof = 0;
-	ck_assert_int_eq(pthread_create(&D.drainer, NULL, drain, NULL), 0);
+	ck_assert_int_eq(pthread_create(&D.drainer, NULL, dproc_drain, NULL), 0);
 	D.draining = 1;
 
 	if (!log_wait(0, LISTEN_PREFIX, START_TIMEOUT))
@@ -342,11 +288,6 @@ daemon_start(const struct dconf *c)
 	daemon_start_file();
 }
 
-static int
-daemon_alive(void)
-{
-	return D.pid > 0 && waitpid(D.pid, NULL, WNOHANG) == 0;
-}
 
 static void
 setup(void)
@@ -1253,6 +1194,18 @@ START_TEST(replay)
 	check_twice("", "?lastEventId=%llu&lastEventId=%llu", k);
 	/* Ids are numbers: 0N is N. */
 	check_twice("Last-Event-ID: %llu\r\nLast-Event-ID: 0%llu\r\n", "", k);
+	/* A header that came, even empty (no id yet), wins over the query. */
+	{
+		struct dbuf resp = { 0 };
+		char req[256];
+
+		snprintf(req, sizeof(req), "GET /events?lastEventId=12x HTTP/1.1\r\n"
+		    "Host: 127.0.0.1:%u\r\nLast-Event-ID: \r\n\r\n", D.port);
+		raw_request(req, &resp);
+		ck_assert_msg(strncmp(dbuf_str(&resp), "HTTP/1.1 200 ", 13) == 0,
+		    "an empty Last-Event-ID and lastEventId=12x: '%.60s'", dbuf_str(&resp));
+		dbuf_free(&resp);
+	}
 	curl_multi_cleanup(m);
 }
 END_TEST
@@ -2064,7 +2017,7 @@ sigterm_streams(size_t n, unsigned quota_us)
 		fail_with_log("%zu of %zu streams ended cleanly", clean, n);
 	/* Under the quota, the daemon's own part: "stopped in N ms", N < 10 s. */
 	if (quota) {
-		char *log = log_copy(), *at = strstr(log, "stopped in ");
+		char *log = dproc_log_copy(), *at = strstr(log, "stopped in ");
 		long ms = at != NULL ? strtol(at + 11, NULL, 10) : -1;
 
 		free(log);
@@ -2124,7 +2077,7 @@ START_TEST(sighup_reload)
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	ck_assert(daemon_alive());
+	ck_assert(dproc_alive());
 
 	c.interval = "0.5";
 	c.heartbeat = 2;
@@ -2260,7 +2213,7 @@ START_TEST(port_in_use)
 	ck_assert_msg(strstr(dbuf_str(&r.err), "in use") != NULL,
 	    "stderr '%s' does not say the address is in use", dbuf_str(&r.err));
 	run_free(&r);
-	ck_assert_msg(daemon_alive(), "the first daemon died");
+	ck_assert_msg(dproc_alive(), "the first daemon died");
 	http_do("GET", "/api/snapshot", NULL, 5000, &rep);
 	ck_assert_int_eq(rep.status, 200);
 	reply_free(&rep);
@@ -2895,25 +2848,6 @@ daemon_suite(void)
 	return s;
 }
 
-/* Empty and remove run_dir (failed tests leave their config files). */
-static void
-remove_run_dir(void)
-{
-	DIR *d = opendir(run_dir);
-	struct dirent *de;
-	char path[sizeof(run_dir) + 256];
-
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", run_dir, de->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(run_dir);
-}
 
 int
 main(void)
@@ -2946,6 +2880,6 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	curl_global_cleanup();
-	remove_run_dir();
+	dproc_remove_run_dir();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
