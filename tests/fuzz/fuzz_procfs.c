@@ -449,7 +449,7 @@ check_mountinfo(const struct lines *l)
 		}
 		for (dash = 6; dash < nw && !(wlen[dash] == 1 && word[dash][0] == '-'); dash++)
 			continue;
-		if (dash + 3 >= nw + 1 || wlen[4] >= 4096 || wlen[dash + 1] >= 4096 ||
+		if (dash + 3 >= nw || wlen[4] >= 4096 || wlen[dash + 1] >= 4096 ||
 		    wlen[dash + 2] >= 4096)
 			continue;	/* past what this reference keeps: no comparison */
 		ref_unescape(word[4], wlen[4], want[0]);
