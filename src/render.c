@@ -1,6 +1,7 @@
 #include "render.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,6 @@
 #include "xmem.h"
 
 struct render_tick {
-	atomic_uint refs;
 	uint64_t seq;
 	struct snapshot *snap;	/* one reference */
 	char *json;
@@ -26,6 +26,12 @@ struct render_tick {
 	atomic_bool views_done;
 	char *frame[RENDER_EV_COUNT];
 	size_t frame_len[RENDER_EV_COUNT];
+	/*
+	 * Every stream writes this once per tick, from both CPUs; the fields
+	 * above they only read. On a cache line of its own, the writes do not
+	 * take the line the readers need from the other CPU.
+	 */
+	alignas(64) atomic_uint refs;
 };
 
 _Static_assert(RENDER_EV_CHART - RENDER_EV_CARD == HTML_CARDS, "one event per card");
@@ -119,7 +125,7 @@ render_views(render_tick_t *t)
 render_tick_t *
 render_tick_create_json(struct snapshot *s)
 {
-	render_tick_t *t = xcalloc(1, sizeof(*t));
+	render_tick_t *t = xaligned_calloc(64, 1, sizeof(*t));
 	struct strbuf json = STRBUF_INIT;
 
 	atomic_init(&t->refs, 1);
@@ -168,7 +174,7 @@ render_tick_views(render_tick_t *t)
 render_tick_t *
 render_tick_slim(const render_tick_t *t)
 {
-	render_tick_t *s = xcalloc(1, sizeof(*s));
+	render_tick_t *s = xaligned_calloc(64, 1, sizeof(*s));
 	size_t len = t->frame_len[RENDER_EV_SNAPSHOT];
 
 	atomic_init(&s->refs, 1);
