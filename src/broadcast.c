@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -27,14 +28,20 @@ struct wake_group {
 	atomic_uint members;	/* streams in the group: written under registry_lock */
 	pthread_t waker;
 	int waker_running;	/* 0: no waker, wake_all() wakes seq itself; fixed from init to finalise */
+	/*
+	 * What the group's streams wrote, added by each from its thread
+	 * (which runs on the group's CPU once pinned); read by
+	 * broadcast_sent(). On a line of their own, away from seq, which
+	 * every stream of the group reads after its wake-up.
+	 */
+	alignas(64) _Atomic uint64_t events_sent;
+	_Atomic uint64_t bytes_sent;
 } __attribute__((aligned(64)));
 
 struct broadcast_sub {
 	ring_t *ring;
 	struct wake_group *group;	/* set at subscribe, never changes */
 	size_t index;		/* position in subs[], guarded by registry_lock */
-	/* Written by the stream's own thread only; read by broadcast_sent(). */
-	_Atomic uint64_t events_sent, bytes_sent;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -43,7 +50,7 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static broadcast_sub_t **subs;
 static size_t nsubs, subs_cap;
 static unsigned max_subs;
-static uint64_t closed_events_sent, closed_bytes_sent;	/* by streams gone */
+static uint64_t closed_events_sent, closed_bytes_sent;	/* by the groups of an earlier init */
 /*
  * Circular; the newest is at history_head - 1. Only the newest is a whole
  * tick: older ones are slim copies holding just their snapshot event, since
@@ -232,6 +239,12 @@ groups_stop(void)
 		pthread_join(g->waker, NULL);
 		g->waker_running = 0;
 	}
+	pthread_mutex_lock(&registry_lock);
+	for (unsigned i = 0; i < ngroups; i++) {
+		closed_events_sent += atomic_load_explicit(&groups[i].events_sent, memory_order_relaxed);
+		closed_bytes_sent += atomic_load_explicit(&groups[i].bytes_sent, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&registry_lock);
 	free(groups);
 	groups = NULL;
 	ngroups = 0;
@@ -492,8 +505,6 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 	subs[sub->index]->index = sub->index;
 	nsubs--;
 	atomic_fetch_sub_explicit(&sub->group->members, 1, memory_order_relaxed);
-	closed_events_sent += atomic_load_explicit(&sub->events_sent, memory_order_relaxed);
-	closed_bytes_sent += atomic_load_explicit(&sub->bytes_sent, memory_order_relaxed);
 	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
 	pthread_mutex_unlock(&registry_lock);
 
@@ -504,22 +515,21 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 void
 broadcast_sub_sent(broadcast_sub_t *sub, uint64_t events, uint64_t bytes)
 {
-	/* Only this stream's thread writes these: a load and a store, no RMW. */
-	atomic_store_explicit(&sub->events_sent, atomic_load_explicit(&sub->events_sent,
-	    memory_order_relaxed) + events, memory_order_relaxed);
-	atomic_store_explicit(&sub->bytes_sent, atomic_load_explicit(&sub->bytes_sent,
-	    memory_order_relaxed) + bytes, memory_order_relaxed);
+	if (events != 0)
+		atomic_fetch_add_explicit(&sub->group->events_sent, events, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sub->group->bytes_sent, bytes, memory_order_relaxed);
 }
 
+/* O(groups): the collector calls it every tick, whatever the streams open. */
 void
 broadcast_sent(uint64_t *events, uint64_t *bytes)
 {
 	pthread_mutex_lock(&registry_lock);
 	*events = closed_events_sent;
 	*bytes = closed_bytes_sent;
-	for (size_t i = 0; i < nsubs; i++) {
-		*events += atomic_load_explicit(&subs[i]->events_sent, memory_order_relaxed);
-		*bytes += atomic_load_explicit(&subs[i]->bytes_sent, memory_order_relaxed);
+	for (unsigned i = 0; i < ngroups; i++) {
+		*events += atomic_load_explicit(&groups[i].events_sent, memory_order_relaxed);
+		*bytes += atomic_load_explicit(&groups[i].bytes_sent, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&registry_lock);
 }

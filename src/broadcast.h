@@ -117,7 +117,8 @@ enum broadcast_status broadcast_next(broadcast_sub_t *sub,
 
 /*
  * Count what sub's stream wrote: events complete, and bytes. Called by that
- * stream's thread only; the counters live in sub, so streams share nothing.
+ * stream's thread; the counters are its wake-up group's, on a cache line
+ * that only the group's streams write, from the group's CPU.
  */
 void broadcast_sub_sent(broadcast_sub_t *sub, uint64_t events, uint64_t bytes);
 

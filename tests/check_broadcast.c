@@ -511,6 +511,53 @@ START_TEST(streams_spread_over_groups)
 }
 END_TEST
 
+/*
+ * What streams wrote counts once, whichever group they were in, after they
+ * have gone and after the groups themselves have gone (a new init): the
+ * daemon's events_sent_total and sent_bytes_total are counters.
+ */
+START_TEST(sent_counts_outlive_streams_and_groups)
+{
+	enum { N = 4 * BROADCAST_GROUP_SLACK + 3 };
+	cpu_set_t cpus = allowed_cpus();
+	static broadcast_sub_t *subs[N];
+	uint64_t e0, b0, e, b, want_e = 0, want_b = 0;
+	int reset, groups_seen = 0, seen[CPU_SETSIZE + 1] = { 0 };
+
+	broadcast_sent(&e0, &b0);
+	broadcast_finalise();
+	broadcast_init(5, 1000, &cpus);
+	for (int i = 0; i < N; i++) {
+		subs[i] = broadcast_subscribe(4, 0, 0, &reset);
+		ck_assert_ptr_nonnull(subs[i]);
+		if (!seen[broadcast_sub_cpu(subs[i]) + 1]++)
+			groups_seen++;
+		broadcast_sub_sent(subs[i], (uint64_t)i + 1, 1000 * ((uint64_t)i + 1));
+		want_e += (uint64_t)i + 1;
+		want_b += 1000 * ((uint64_t)i + 1);
+	}
+	ck_assert_int_eq(groups_seen, CPU_COUNT(&cpus) > 1 ? (int)broadcast_groups() : 1);
+	broadcast_sent(&e, &b);
+	ck_assert_uint_eq(e - e0, want_e);
+	ck_assert_uint_eq(b - b0, want_b);
+	for (int i = 0; i < N; i += 2)
+		broadcast_unsubscribe(subs[i]);
+	broadcast_sent(&e, &b);
+	ck_assert_uint_eq(e - e0, want_e);
+	ck_assert_uint_eq(b - b0, want_b);
+	/* A heartbeat: bytes, no event. */
+	broadcast_sub_sent(subs[1], 0, 14);
+	want_b += 14;
+	for (int i = 1; i < N; i += 2)
+		broadcast_unsubscribe(subs[i]);
+	broadcast_finalise();
+	broadcast_init(5, 4, NULL);
+	broadcast_sent(&e, &b);
+	ck_assert_uint_eq(e - e0, want_e);
+	ck_assert_uint_eq(b - b0, want_b);
+}
+END_TEST
+
 struct waiter {
 	broadcast_sub_t *sub;
 	double woken_after;	/* seconds from the start until broadcast_next returned */
@@ -604,6 +651,7 @@ main(void)
 	tcase_add_checked_fixture(tt, setup, teardown);
 	tcase_add_loop_test(tt, many_streams_one_publisher, 0, 2);
 	tcase_add_test(tt, streams_spread_over_groups);
+	tcase_add_test(tt, sent_counts_outlive_streams_and_groups);
 	tcase_add_test(tt, publish_wakes_every_group);
 	tcase_add_test(tt, counts_agree_under_churn);
 	tcase_set_timeout(tt, 120);

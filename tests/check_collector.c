@@ -4,6 +4,9 @@
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -212,6 +215,132 @@ START_TEST(old_kernel_without_memavailable)
 	ck_assert_uint_gt(a->mem_available_bytes, 0);
 	ck_assert_uint_eq(a->mem_used_bytes, a->mem_total_bytes - a->mem_available_bytes);
 	snapshot_release(a);
+	collector_destroy(c);
+}
+END_TEST
+
+/* The value of "Key:" in /proc/self/status, as the kernel has it now. */
+static unsigned long long
+self_status(const char *key)
+{
+	char line[256];
+	unsigned long long v = 0;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
+			v = strtoull(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static double
+process_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+burn_cpu(double seconds)
+{
+	double until = process_cpu_s() + seconds;
+
+	while (process_cpu_s() < until)
+		continue;
+}
+
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static int park_done;
+
+static void *
+park(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&park_lock);
+	while (!park_done)
+		pthread_cond_wait(&park_cond, &park_lock);
+	pthread_mutex_unlock(&park_lock);
+	return NULL;
+}
+
+START_TEST(self_cpu_period_grows_with_threads)
+{
+	ck_assert_uint_eq(collector_self_cpu_period(1), 1);
+	ck_assert_uint_eq(collector_self_cpu_period(COLLECTOR_SELF_CPU_THREADS - 1), 1);
+	ck_assert_uint_eq(collector_self_cpu_period(COLLECTOR_SELF_CPU_THREADS), 1);
+	ck_assert_uint_eq(collector_self_cpu_period(2 * COLLECTOR_SELF_CPU_THREADS), 2);
+	ck_assert_uint_eq(collector_self_cpu_period(19000), 19000 / COLLECTOR_SELF_CPU_THREADS);
+}
+END_TEST
+
+/*
+ * The daemon's own figures: threads and RSS every tick (from one thread's
+ * stat, which the kernel makes without walking every thread), its CPU
+ * time every tick with few threads and every threads/1000 ticks with many.
+ */
+START_TEST(own_process_figures)
+{
+	enum { EXTRA = 2 * COLLECTOR_SELF_CPU_THREADS + 50 };
+	static pthread_t extra[EXTRA];
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
+	struct snapshot *a, *b, *c3, *d, *e;
+	unsigned long long threads, rss_kb;
+	pthread_attr_t attr;
+	int started = 0;
+
+	a = collector_sample(c, 1 * SEC, 1 * SEC);
+	threads = self_status("Threads");
+	rss_kb = self_status("VmRSS");
+	ck_assert_uint_eq(a->daemon.threads, threads);
+	ck_assert_msg(a->daemon.rss_bytes / 1024 > rss_kb / 2 && a->daemon.rss_bytes / 1024 < rss_kb * 2,
+	    "rss %llu kB, the kernel says %llu kB", (unsigned long long)a->daemon.rss_bytes / 1024,
+	    rss_kb);
+	ck_assert(a->daemon.cpu_seconds_total > 0 && a->daemon.cpu_seconds_total <= process_cpu_s());
+	burn_cpu(0.05);
+	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_msg(b->daemon.cpu_seconds_total >= a->daemon.cpu_seconds_total + 0.05,
+	    "cpu %.3f s after %.3f s and 50 ms of work", b->daemon.cpu_seconds_total,
+	    a->daemon.cpu_seconds_total);
+
+	/* Past 2,000 threads: the CPU time every second tick. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 65536);
+	park_done = 0;
+	for (; started < EXTRA; started++)
+		if (pthread_create(&extra[started], &attr, park, NULL) != 0)
+			break;
+	pthread_attr_destroy(&attr);
+	ck_assert_int_eq(started, EXTRA);
+	c3 = collector_sample(c, 3 * SEC, 3 * SEC);	/* takes it, and sets the period to 2 */
+	burn_cpu(0.02);
+	d = collector_sample(c, 4 * SEC, 4 * SEC);
+	ck_assert_uint_ge(d->daemon.threads, threads + EXTRA);
+	burn_cpu(0.02);
+	e = collector_sample(c, 5 * SEC, 5 * SEC);
+	ck_assert_uint_eq(e->daemon.threads, d->daemon.threads);
+	/* The next keeps it; the one after takes it again. */
+	ck_assert_msg(d->daemon.cpu_seconds_total == c3->daemon.cpu_seconds_total &&
+	    e->daemon.cpu_seconds_total >= c3->daemon.cpu_seconds_total + 0.04,
+	    "cpu %.6f, %.6f, %.6f: not every second tick", c3->daemon.cpu_seconds_total,
+	    d->daemon.cpu_seconds_total, e->daemon.cpu_seconds_total);
+
+	pthread_mutex_lock(&park_lock);
+	park_done = 1;
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(extra[i], NULL);
+	snapshot_release(a);
+	snapshot_release(b);
+	snapshot_release(c3);
+	snapshot_release(d);
+	snapshot_release(e);
 	collector_destroy(c);
 }
 END_TEST
@@ -528,6 +657,8 @@ main(void)
 	tcase_add_test(tc, available_above_total);
 	tcase_add_test(tc, old_kernel_without_memavailable);
 	tcase_add_test(tc, daemon_counters_and_request_rate);
+	tcase_add_test(tc, self_cpu_period_grows_with_threads);
+	tcase_add_test(tc, own_process_figures);
 	tcase_add_test(tc, interfaces_wrap_vanish_and_appear);
 	tcase_add_test(tc, whole_disks_resets_and_new_disks);
 	tcase_add_test(tc, filesystems_as_df_lists_them);
