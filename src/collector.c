@@ -70,7 +70,7 @@ struct collector {
 	struct procfs_disk *prev_disks;
 	size_t prev_ndisks;
 	double render_seconds;		/* CPU time of the last render */
-	char main_tid[24];		/* getpid(): the main thread's entry in /proc/self/task */
+	char main_tid[24];		/* the main thread's entry in /proc/self/task */
 	double self_cpu_seconds;	/* the daemon's CPU time, when last taken */
 	uint64_t self_cpu_wait;		/* ticks until it is taken again */
 	/*
@@ -105,13 +105,21 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 	collector_t *c = xcalloc(1, sizeof(*c));
 	pthread_condattr_t attr;
 	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
 
 	snprintf(c->procfs, sizeof(c->procfs), "%s", procfs);
 	snprintf(c->sysfs, sizeof(c->sysfs), "%s", sysfs);
 	c->ticks_per_second = hz > 0 ? (double)hz : 100.0;
 	c->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	c->start_time = (int64_t)time(NULL);
-	snprintf(c->main_tid, sizeof(c->main_tid), "%ld", (long)getpid());
+	/*
+	 * The main thread's id as this /proc numbers it: /proc/self links to
+	 * it, also where /proc belongs to another PID namespace than getpid()'s.
+	 */
+	if ((n = readlink("/proc/self", c->main_tid, sizeof(c->main_tid) - 1)) > 0)
+		c->main_tid[n] = '\0';
+	else
+		snprintf(c->main_tid, sizeof(c->main_tid), "%ld", (long)getpid());
 	snprintf(c->rootfs, sizeof(c->rootfs), "/");
 	c->mounts_fd = -1;
 	c->next_seq = first_seq;
