@@ -33,6 +33,10 @@ sources=${BENCH_SOURCES:-4}
 extra_conf=${BENCH_CONF:-}
 tag=${BENCH_TAG:+-$BENCH_TAG}
 
+command -v curl >/dev/null 2>&1 || {
+	echo "run.sh: curl is needed to read the daemon's /metrics: apt-get install curl" >&2
+	exit 1
+}
 command -v gnuplot >/dev/null 2>&1 || {
 	echo "run.sh: gnuplot is needed for the plot: apt-get install gnuplot-nox" >&2
 	exit 1
@@ -137,7 +141,7 @@ if [ "$idle_s" -gt 0 ]; then
 	echo "$idle_line"
 fi
 
-printf 'streams\tconnected\tconnect_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tseq_gaps\tended_early\tserver_cpu_pct\tserver_us_per_event\tclient_cpu_pct\tclient_us_per_event\tserver_rss_mib\tkib_per_stream\tthreads\tshutdown_ms\tclean_ends\twindow_s\tkrx_p50_ms\tkrx_p99_ms\n' >"$tsv"
+printf 'streams\tconnected\tconnect_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tseq_gaps\tended_early\tserver_cpu_pct\tserver_us_per_event\tclient_cpu_pct\tclient_us_per_event\tserver_rss_mib\tkib_per_stream\tthreads\tshutdown_ms\tclean_ends\twindow_s\tkrx_p50_ms\tkrx_p99_ms\ttick_p50_ms\ttick_max_ms\n' >"$tsv"
 for n in $counts; do
 	w=$window
 	if [ "$n" = max ]; then
@@ -146,25 +150,42 @@ for n in $counts; do
 	fi
 	echo "== $n streams, window ${w} s"
 	start_daemon $((n + 100))
+	# What a tick costs the collector with the streams open: its own
+	# gauges (collection, and the rendering before it), once a second
+	# until the daemon exits; the last $w scrapes are the window's.
+	(
+		while kill -0 "$dpid" 2>/dev/null; do
+			curl -s --max-time 1 "http://127.0.0.1:$port/metrics" | awk '
+				/^sse_metricsd_collect_seconds / { c = $2 }
+				/^sse_metricsd_render_seconds / { r = $2 }
+				END { if (c != "") printf "%.3f\n", (c + r) * 1000 }'
+			sleep 1
+		done
+	) >"$work/tick" 2>/dev/null &
+	tpid=$!
 	rc=0
 	"$sseload" -p "$port" -n "$n" -s "$sources" -w "$warm" -d "$w" -S "$dpid" -T \
 	    >"$work/kv" || rc=$?
 	wait "$dpid" || echo "run.sh: the daemon exited with status $?" >&2
 	dpid=""
+	wait "$tpid" || true
+	tick=$(tail -n "$w" "$work/tick" | sort -n | awk '
+		{ v[NR] = $1 }
+		END { if (NR == 0) print "-\t-"; else printf "%.2f\t%.2f\n", v[int((NR + 1) / 2)], v[NR] }')
 	if grep -q 'warn\|error' "$work/d.log"; then
 		grep 'warn\|error' "$work/d.log" | head -5 >&2
 	fi
 	[ $rc -eq 0 ] || echo "run.sh: sseload reported a failure (status $rc)" >&2
-	awk -F= '
+	awk -F= -v tick="$tick" '
 		{ v[$1] = $2 }
 		END {
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			    v["streams"], v["connected"], v["connect_rate"], v["lat_p50_ms"],
 			    v["lat_p90_ms"], v["lat_p99_ms"], v["lat_max_ms"], v["seq_gaps"],
 			    v["ended_early"], v["server_cpu_pct"], v["server_us_per_event"],
 			    v["client_cpu_pct"], v["client_us_per_event"], v["server_rss_kib"] / 1024, v["server_kib_per_stream"],
 			    v["server_threads"], v["shutdown_ms"], v["clean_ends"], v["window_s"],
-			    v["klat_p50_ms"], v["klat_p99_ms"]
+			    v["klat_p50_ms"], v["klat_p99_ms"], tick
 		}' "$work/kv" >>"$tsv"
 	tail -n 1 "$tsv"
 done
@@ -181,12 +202,12 @@ busy_end=$(busy_pct)
 	[ -n "$extra_conf" ] && echo "- extra daemon config: \`$(printf '%s' "$extra_conf" | tr '\n' ';')\`"
 	echo "- $idle_line"
 	echo
-	echo "| streams | connect rate /s | kernel rx p50 ms | kernel rx p99 ms | read p50 ms | read p90 ms | read p99 ms | read max ms | seq gaps | dropped | server CPU % | server us/event | client CPU % | client us/event | server RSS MiB | KiB/stream | threads | shutdown ms | clean ends |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| streams | connect rate /s | kernel rx p50 ms | kernel rx p99 ms | read p50 ms | read p90 ms | read p99 ms | read max ms | seq gaps | dropped | server CPU % | server us/event | client CPU % | client us/event | server RSS MiB | KiB/stream | threads | shutdown ms | clean ends | tick CPU ms p50 | tick CPU ms max |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' 'NR > 1 {
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n",
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s |\n",
 		    $2 == $1 ? $1 : $2 " of " $1, $3, $20, $21, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-		    $15, $16, $17, $18, $2 }' "$tsv"
+		    $15, $16, $17, $18, $2, $22, $23 }' "$tsv"
 	echo
 	echo "Latency: a receive time (CLOCK_REALTIME) minus the snapshot's timestamp_ns, every"
 	echo "event of every stream in the window. Kernel rx: when the client's kernel had"
@@ -194,7 +215,9 @@ busy_end=$(busy_pct)
 	echo "see; read: when the client's one thread read them, later by as long as that"
 	echo "thread waited for a CPU behind the daemon's. CPU per event: the daemon's utime+stime"
 	echo "over the window / events received. KiB/stream: (RSS - idle RSS) / streams."
-	echo "Shutdown: SIGTERM to process exit (pidfd), every stream open."
+	echo "Shutdown: SIGTERM to process exit (pidfd), every stream open. Tick CPU: the"
+	echo "daemon's own sse_metricsd_collect_seconds + render_seconds (the collector"
+	echo "thread's CPU clock), scraped once a second, the window's last scrapes."
 } >"$md"
 cp "$md" "$outdir/latest$tag.md"
 

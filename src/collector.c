@@ -72,7 +72,9 @@ struct collector {
 	double render_seconds;		/* CPU time of the last render */
 	char main_tid[24];		/* the main thread's entry in /proc/self/task */
 	double self_cpu_seconds;	/* the daemon's CPU time, when last taken */
-	uint64_t self_cpu_wait;		/* ticks until it is taken again */
+	uint64_t self_cpu_ticks;	/* ticks since then */
+	int64_t self_cpu_mono_ns;	/* and when (mono_ns of that tick) */
+	int have_self_cpu;
 	/*
 	 * The mount table, re-read only when it changed: a kept-open
 	 * mountinfo on procfs reports POLLPRI after a mount or an unmount
@@ -788,7 +790,7 @@ clock_ns(clockid_t id)
 }
 
 static void
-sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
+sample_daemon(collector_t *c, struct snapshot *s, double elapsed, int64_t mono_ns)
 {
 	struct snapshot_daemon *d = &s->daemon;
 	struct procfs_pidstat self;
@@ -832,11 +834,14 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed)
 		d->rss_bytes = self.rss_pages * c->page_size;
 		d->threads = self.num_threads;
 	}
-	if (c->self_cpu_wait == 0) {
+	c->self_cpu_ticks++;
+	if (!c->have_self_cpu || c->self_cpu_ticks >= collector_self_cpu_period(d->threads) ||
+	    mono_ns - c->self_cpu_mono_ns >= COLLECTOR_SELF_CPU_MAX_AGE_NS) {
 		c->self_cpu_seconds = (double)clock_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e9;
-		c->self_cpu_wait = collector_self_cpu_period(d->threads);
+		c->self_cpu_ticks = 0;
+		c->self_cpu_mono_ns = mono_ns;
+		c->have_self_cpu = 1;
 	}
-	c->self_cpu_wait--;
 	d->cpu_seconds_total = c->self_cpu_seconds;
 }
 
@@ -865,7 +870,7 @@ collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_ns)
 	sample_filesystems(c, s);
 	sample_pressure(c, s);
 	sample_kernel(c, s);
-	sample_daemon(c, s, s->elapsed_seconds);
+	sample_daemon(c, s, s->elapsed_seconds, mono_ns);
 	c->have_prev = 1;
 	c->prev_mono_ns = mono_ns;
 	s->daemon.collect_seconds = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e9;

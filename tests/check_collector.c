@@ -274,23 +274,25 @@ START_TEST(self_cpu_period_grows_with_threads)
 	ck_assert_uint_eq(collector_self_cpu_period(1), 1);
 	ck_assert_uint_eq(collector_self_cpu_period(COLLECTOR_SELF_CPU_THREADS - 1), 1);
 	ck_assert_uint_eq(collector_self_cpu_period(COLLECTOR_SELF_CPU_THREADS), 1);
-	ck_assert_uint_eq(collector_self_cpu_period(2 * COLLECTOR_SELF_CPU_THREADS), 2);
+	ck_assert_uint_eq(collector_self_cpu_period(3 * COLLECTOR_SELF_CPU_THREADS + 50), 3);
 	ck_assert_uint_eq(collector_self_cpu_period(19000), 19000 / COLLECTOR_SELF_CPU_THREADS);
 }
 END_TEST
 
 /*
  * The daemon's own figures: threads and RSS every tick (from one thread's
- * stat, which the kernel makes without walking every thread), its CPU
- * time every tick with few threads and every threads/1000 ticks with many.
+ * stat, which the kernel makes without walking every thread); its CPU time
+ * every tick with few threads, and with many every threads/100 ticks or
+ * after a minute, whichever comes first.
  */
 START_TEST(own_process_figures)
 {
-	enum { EXTRA = 2 * COLLECTOR_SELF_CPU_THREADS + 50 };
+	enum { EXTRA = 3 * COLLECTOR_SELF_CPU_THREADS + 50 };
 	static pthread_t extra[EXTRA];
 	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
-	struct snapshot *a, *b, *c3, *d, *e;
+	struct snapshot *a, *b, *t[5];
 	unsigned long long threads, rss_kb;
+	int64_t at[5] = { 3 * SEC, 4 * SEC, 5 * SEC, 6 * SEC, 6 * SEC + COLLECTOR_SELF_CPU_MAX_AGE_NS };
 	pthread_attr_t attr;
 	int started = 0;
 
@@ -308,7 +310,7 @@ START_TEST(own_process_figures)
 	    "cpu %.3f s after %.3f s and 50 ms of work", b->daemon.cpu_seconds_total,
 	    a->daemon.cpu_seconds_total);
 
-	/* Past 2,000 threads: the CPU time every second tick. */
+	/* Past 300 threads: every third tick, or a minute after the last. */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 65536);
 	park_done = 0;
@@ -317,18 +319,22 @@ START_TEST(own_process_figures)
 			break;
 	pthread_attr_destroy(&attr);
 	ck_assert_int_eq(started, EXTRA);
-	c3 = collector_sample(c, 3 * SEC, 3 * SEC);	/* takes it, and sets the period to 2 */
-	burn_cpu(0.02);
-	d = collector_sample(c, 4 * SEC, 4 * SEC);
-	ck_assert_uint_ge(d->daemon.threads, threads + EXTRA);
-	burn_cpu(0.02);
-	e = collector_sample(c, 5 * SEC, 5 * SEC);
-	ck_assert_uint_eq(e->daemon.threads, d->daemon.threads);
-	/* The next keeps it; the one after takes it again. */
-	ck_assert_msg(d->daemon.cpu_seconds_total == c3->daemon.cpu_seconds_total &&
-	    e->daemon.cpu_seconds_total >= c3->daemon.cpu_seconds_total + 0.04,
-	    "cpu %.6f, %.6f, %.6f: not every second tick", c3->daemon.cpu_seconds_total,
-	    d->daemon.cpu_seconds_total, e->daemon.cpu_seconds_total);
+	for (int i = 0; i < 5; i++) {
+		burn_cpu(0.02);
+		t[i] = collector_sample(c, at[i], at[i]);
+		ck_assert_uint_ge(t[i]->daemon.threads, threads + EXTRA);
+		ck_assert_uint_lt(t[i]->daemon.threads, 4 * COLLECTOR_SELF_CPU_THREADS);
+	}
+	/* Ticks 1 and 2 after b keep b's; the third takes it; the fifth, a minute on. */
+	ck_assert(t[0]->daemon.cpu_seconds_total == b->daemon.cpu_seconds_total);
+	ck_assert(t[1]->daemon.cpu_seconds_total == b->daemon.cpu_seconds_total);
+	ck_assert_msg(t[2]->daemon.cpu_seconds_total >= b->daemon.cpu_seconds_total + 0.06,
+	    "cpu %.6f after %.6f and 60 ms of work", t[2]->daemon.cpu_seconds_total,
+	    b->daemon.cpu_seconds_total);
+	ck_assert(t[3]->daemon.cpu_seconds_total == t[2]->daemon.cpu_seconds_total);
+	ck_assert_msg(t[4]->daemon.cpu_seconds_total >= t[2]->daemon.cpu_seconds_total + 0.04,
+	    "cpu %.6f a minute after %.6f: not taken", t[4]->daemon.cpu_seconds_total,
+	    t[2]->daemon.cpu_seconds_total);
 
 	pthread_mutex_lock(&park_lock);
 	park_done = 1;
@@ -338,9 +344,8 @@ START_TEST(own_process_figures)
 		pthread_join(extra[i], NULL);
 	snapshot_release(a);
 	snapshot_release(b);
-	snapshot_release(c3);
-	snapshot_release(d);
-	snapshot_release(e);
+	for (int i = 0; i < 5; i++)
+		snapshot_release(t[i]);
 	collector_destroy(c);
 }
 END_TEST
