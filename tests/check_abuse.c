@@ -80,8 +80,6 @@
 #define SANITIZED 0
 #endif
 
-#define LISTEN_PREFIX "listening on http://127.0.0.1:"
-#define START_TIMEOUT 10.0
 
 /* request_fuzz: how many requests, in batches, by how many workers, for how long. */
 #define FUZZ_REQUESTS (SANITIZED ? 1000 : 3000)
@@ -210,39 +208,6 @@ write_file(const char *path, const char *text)
 
 /* ---- the daemon process (check_daemon.c's, trimmed) ----------------------- */
 
-static pid_t
-spawn(char *const argv[], int err_fd)
-{
-	pid_t parent = getpid(), pid;
-
-	pid = fork();
-	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGCHLD };
-		struct sigaction sa;
-		sigset_t none;
-		int null_fd = open("/dev/null", O_RDWR);
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaction(sigs[i], &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(null_fd, 0);
-		dup2(null_fd, 1);
-		dup2(err_fd, 2);
-		execv(DAEMON_PATH, argv);
-		dprintf(2, "exec %s: %s\n", DAEMON_PATH, strerror(errno));
-		_exit(127);
-	}
-	return pid;
-}
-
-
 /* Whole log lines holding needle; D.mu held. */
 static unsigned
 log_lines_locked(const char *needle)
@@ -304,31 +269,11 @@ log_lines(const char *needle)
 static void
 daemon_start(const char *conf_text)
 {
-	char *argv[] = { (char *)DAEMON_PATH, (char *)"-c", D.conf, NULL };
-	int fds[2];
-	char *p;
-	int found;
+	char why[256];
 
-	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built: %s", DAEMON_PATH,
-	    strerror(errno));
 	write_file(D.conf, conf_text);
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	D.pid = spawn(argv, fds[1]);
-	close(fds[1]);
-	D.err_fd = fds[0];
-	D.eof = 0;
-	ck_assert_int_eq(pthread_create(&D.drainer, NULL, dproc_drain, NULL), 0);
-	D.draining = 1;
-	if (!log_wait_count(LISTEN_PREFIX, 1, START_TIMEOUT))
-		fail_with_log("the daemon did not log \"%s...\" within %.0f s", LISTEN_PREFIX,
-		    START_TIMEOUT);
-	pthread_mutex_lock(&D.mu);
-	p = strstr(dbuf_str(&D.log), LISTEN_PREFIX) + strlen(LISTEN_PREFIX);
-	D.port = (unsigned)strtoul(p, &p, 10);
-	found = *p == '/';
-	pthread_mutex_unlock(&D.mu);
-	if (!found || D.port == 0 || D.port > 65535)
-		fail_with_log("cannot read the port from the listening line");
+	if (dproc_start(why, sizeof(why)) == -1)
+		fail_with_log("%s", why);
 }
 
 
@@ -358,43 +303,13 @@ daemon_stop_ok(double seconds)
 static void
 setup(void)
 {
-	pthread_condattr_t ca;
-
-	memset(&D.log, 0, sizeof(D.log));
-	D.pid = 0;
-	D.err_fd = -1;
-	D.draining = 0;
-	D.eof = 0;
-	pthread_mutex_init(&D.mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&D.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	snprintf(D.conf, sizeof(D.conf), "%s/abuse-%ld.conf", run_dir, (long)getpid());
+	dproc_setup("abuse");
 }
 
 static void
 teardown(void)
 {
-	if (D.pid > 0) {
-		kill(D.pid, SIGKILL);
-		waitpid(D.pid, NULL, 0);
-		D.pid = 0;
-	}
-	if (D.draining) {
-		pthread_join(D.drainer, NULL);
-		D.draining = 0;
-	}
-	if (D.err_fd >= 0) {
-		close(D.err_fd);
-		D.err_fd = -1;
-	}
-	if (getenv("CHECK_DAEMON_LOG") != NULL && D.log.len > 0)
-		fprintf(stderr, "---- daemon log ----\n%s---- end ----\n", D.log.p);
-	dbuf_free(&D.log);
-	unlink(D.conf);
-	pthread_cond_destroy(&D.cv);
-	pthread_mutex_destroy(&D.mu);
+	dproc_teardown();
 }
 
 /* ---- the daemon seen from /proc ------------------------------------------- */
@@ -3175,24 +3090,10 @@ int
 main(void)
 {
 	SRunner *sr;
-	struct rlimit rl;
-	const char *tmp;
 	int failed;
 
-	tmp = getenv("TMPDIR");
-	if (tmp == NULL || *tmp != '/' || strlen(tmp) > 32)
-		tmp = "/tmp";
-	snprintf(run_dir, sizeof(run_dir), "%s/check_abuse.XXXXXX", tmp);
-	if (mkdtemp(run_dir) == NULL) {
-		perror("mkdtemp");
+	if (dproc_main_init("check_abuse") == -1)
 		return 99;
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	sr = srunner_create(abuse_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -64,8 +64,6 @@
 /* Streams held open across SIGTERM. */
 #define SIGTERM_STREAMS (SANITIZED ? 100 : 300)
 #define TEST_TIMEOUT 60
-#define START_TIMEOUT 10.0
-#define LISTEN_PREFIX "listening on http://127.0.0.1:"
 
 
 /* Config files, made by main; tests only add files under it. */
@@ -154,44 +152,6 @@ write_config(const char *path, const struct dconf *c)
 
 /* ---- the daemon process --------------------------------------------------- */
 
-/*
- * fork and exec DAEMON_PATH with argv; its stdout goes to out_fd and its
- * stderr to err_fd (-1: /dev/null). The child gets a clean signal state and
- * dies with us.
- */
-static pid_t
-spawn(char *const argv[], int out_fd, int err_fd)
-{
-	pid_t parent = getpid(), pid;
-
-	pid = fork();
-	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGCHLD };
-		struct sigaction sa;
-		sigset_t none;
-		int null_fd = open("/dev/null", O_RDWR);
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaction(sigs[i], &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(null_fd, 0);
-		dup2(out_fd >= 0 ? out_fd : null_fd, 1);
-		dup2(err_fd >= 0 ? err_fd : null_fd, 2);
-		execv(DAEMON_PATH, argv);
-		dprintf(2, "exec %s: %s\n", DAEMON_PATH, strerror(errno));
-		_exit(127);
-	}
-	return pid;
-}
-
-
 /* Bytes of the daemon's log so far: a mark for log_wait(). */
 static size_t
 log_mark(void)
@@ -253,32 +213,11 @@ log_wait(size_t from, const char *needle, double timeout)
 static void
 daemon_start_file(void)
 {
-	char *argv[] = { (char *)DAEMON_PATH, (char *)"-c", D.conf, NULL };
-	int fds[2];
-	char *p;
-	int found;
+	char why[256];
 
-	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built: %s", DAEMON_PATH,
-	    strerror(errno));
 	ck_assert_int_eq(D.pid, 0);
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	D.pid = spawn(argv, -1, fds[1]);
-	close(fds[1]);
-	D.err_fd = fds[0];
-	D.eof = 0;
-	ck_assert_int_eq(pthread_create(&D.drainer, NULL, dproc_drain, NULL), 0);
-	D.draining = 1;
-
-	if (!log_wait(0, LISTEN_PREFIX, START_TIMEOUT))
-		fail_with_log("the daemon did not log \"%s...\" within %.0f s", LISTEN_PREFIX,
-		    START_TIMEOUT);
-	pthread_mutex_lock(&D.mu);
-	p = strstr(dbuf_str(&D.log), LISTEN_PREFIX) + strlen(LISTEN_PREFIX);
-	D.port = (unsigned)strtoul(p, &p, 10);
-	found = *p == '/';
-	pthread_mutex_unlock(&D.mu);
-	if (!found || D.port == 0 || D.port > 65535)
-		fail_with_log("cannot read the port from the listening line");
+	if (dproc_start(why, sizeof(why)) == -1)
+		fail_with_log("%s", why);
 }
 
 static void
@@ -292,49 +231,17 @@ daemon_start(const struct dconf *c)
 static void
 setup(void)
 {
-	memset(&D.log, 0, sizeof(D.log));
-	D.pid = 0;
-	D.err_fd = -1;
-	D.draining = 0;
-	D.eof = 0;
-	pthread_mutex_init(&D.mu, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&D.cv, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	snprintf(D.conf, sizeof(D.conf), "%s/test-%ld.conf", run_dir, (long)getpid());
+	dproc_setup("test");
 }
 
 static void
 teardown(void)
 {
-	if (D.pid > 0) {
-		kill(D.pid, SIGKILL);
-		waitpid(D.pid, NULL, 0);
-		D.pid = 0;
-	}
+	dproc_teardown();	/* the daemon gone, so its quota cgroup can go */
 	if (quota_cgroup[0] != '\0') {
 		rmdir(quota_cgroup);
 		quota_cgroup[0] = '\0';
 	}
-	if (D.draining) {
-		pthread_join(D.drainer, NULL);
-		D.draining = 0;
-	}
-	if (D.err_fd >= 0) {
-		close(D.err_fd);
-		D.err_fd = -1;
-	}
-	if (getenv("CHECK_DAEMON_LOG") != NULL && D.log.len > 0)
-		fprintf(stderr, "---- daemon log ----\n%s---- end ----\n", D.log.p);
-	dbuf_free(&D.log);
-	unlink(D.conf);
-	pthread_cond_destroy(&D.cv);
-	pthread_mutex_destroy(&D.mu);
 }
 
 /* ---- plain HTTP requests ------------------------------------------------- */
@@ -2122,7 +2029,8 @@ run_cli(struct run *r, ...)
 	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built", DAEMON_PATH);
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
-	pid = spawn(argv, out[1], err[1]);
+	pid = dproc_spawn(argv, out[1], err[1]);
+	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
 	D.pid = pid;		/* so a failure kills it */
 	close(out[1]);
 	close(err[1]);
@@ -2853,26 +2761,10 @@ int
 main(void)
 {
 	SRunner *sr;
-	struct rlimit rl;
-	const char *tmp;
 	int failed;
 
-	tmp = getenv("TMPDIR");
-	if (tmp == NULL || *tmp != '/' || strlen(tmp) > 32)
-		tmp = "/tmp";
-	snprintf(run_dir, sizeof(run_dir), "%s/check_daemon.XXXXXX", tmp);
-	if (mkdtemp(run_dir) == NULL) {
-		perror("mkdtemp");
+	if (dproc_main_init("check_daemon") == -1)
 		return 99;
-	}
-
-	/* One descriptor per stream in sigterm_with_streams. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return 99;
 	sr = srunner_create(daemon_suite());

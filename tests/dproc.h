@@ -47,4 +47,38 @@ void dproc_remove_run_dir(void);
 /* CLOCK_MONOTONIC in seconds. */
 double now_mono(void);
 
+/* What the daemon logs once it listens on port 0 of 127.0.0.1, and how long it may take. */
+#define DPROC_LISTEN_PREFIX "listening on http://127.0.0.1:"
+#define DPROC_START_TIMEOUT 10.0
+
+/*
+ * The test program's start: run_dir made below TMPDIR (or /tmp) as
+ * NAME.XXXXXX, the open-file limit raised to the hard one (tests open
+ * thousands of streams), SIGPIPE ignored, stdout line-buffered. 0, or -1
+ * after perror().
+ */
+int dproc_main_init(const char *name);
+
+/*
+ * Each test's fixture: D fresh, with D.conf = run_dir/PREFIX-PID.conf; and
+ * its end: the daemon killed and reaped if it still runs, the drainer
+ * joined, the log printed when CHECK_DAEMON_LOG is set, D.conf removed.
+ */
+void dproc_setup(const char *conf_prefix);
+void dproc_teardown(void);
+
+/*
+ * fork and exec DAEMON_PATH with argv; its stdout goes to out_fd and its
+ * stderr to err_fd (-1: /dev/null). The child gets a clean signal state and
+ * dies with the test. The child's pid, or -1.
+ */
+pid_t dproc_spawn(char *const argv[], int out_fd, int err_fd);
+
+/*
+ * Start the daemon with -c D.conf, its stderr drained into D.log, and wait
+ * until it listens: sets D.pid, D.err_fd and D.port. 0, or -1 with why
+ * written (the caller fails with the log).
+ */
+int dproc_start(char *why, size_t whylen);
+
 #endif
