@@ -1116,6 +1116,7 @@ enum {
 	F_CUT = 1 << 8,		/* only a part was sent */
 	F_NUL_TEXT = 1 << 9,	/* "%2500": a literal "%00" once decoded */
 	F_UINT64_MAX = 1 << 10,	/* Last-Event-ID 18446744073709551615 */
+	F_TWICE = 1 << 11,	/* an id given twice, the same or not */
 };
 
 static const struct { unsigned flag; const char *name; } flag_names[] = {
@@ -1123,6 +1124,7 @@ static const struct { unsigned flag; const char *name; } flag_names[] = {
 	{ F_MANY_HDRS, "many-headers" }, { F_ODD_HEAD, "odd-header" },
 	{ F_BAD_LENGTH, "bad-length" }, { F_MAY_WAIT, "may-wait" }, { F_DESYNC, "desync" },
 	{ F_CUT, "cut" }, { F_NUL_TEXT, "%2500" }, { F_UINT64_MAX, "uint64-max-id" },
+	{ F_TWICE, "id-twice" },
 };
 
 enum { DL_ONCE, DL_PIECES, DL_BYTES, DL_CUT_HALF, DL_CUT_ABORT, DL_CUT_OPEN };
@@ -1200,7 +1202,7 @@ put_name(uint64_t *s, struct dbuf *b, const char *name)
 	dbuf_puts(b, name + at + 1);
 }
 
-/* A Last-Event-ID value: 1 valid (or empty: none), 0 not a number, -1 not predicted. */
+/* A Last-Event-ID value: 1 valid (or empty: none), 0 not a number. */
 static int
 put_last_id(uint64_t *s, struct dbuf *b, uint64_t seq0, int in_query, unsigned *flags)
 {
@@ -1232,9 +1234,9 @@ put_last_id(uint64_t *s, struct dbuf *b, uint64_t seq0, int in_query, unsigned *
 		return 1;
 	}
 	if (r < 66) {
-		dbuf_puts(b, "18446744073709551615");
+		dbuf_puts(b, "18446744073709551615");	/* the largest id: valid */
 		*flags |= F_UINT64_MAX;
-		return -1;
+		return 1;
 	}
 	if (r < 70) {
 		dbuf_fill(b, '7', 2000 + rnd(s, 3000));	/* huge, under the head limit */
@@ -1290,20 +1292,28 @@ put_events_target(uint64_t *s, struct dbuf *b, struct rq *q, uint64_t seq0, int 
 		dbuf_puts(b, first ? "lastEventId=" : "&lastEventId=");
 		lei = put_last_id(s, b, seq0, 1, &q->flags);
 		first = 0;
+	} else if (pct(s, 5)) {
+		/* Given twice: the same id twice is that id, two ids a 400. */
+		uint64_t id = seq0 + rnd(s, 50);
+		int same = pct(s, 50);
+
+		dbuf_printf(b, "%slastEventId=%" PRIu64 "&lastEventId=%" PRIu64, first ? "" : "&",
+		    id, same ? id : id + 1 + rnd(s, 5));
+		lei = same ? 1 : 0;
+		q->flags |= F_TWICE;
+		first = 0;
 	}
 	if (pct(s, 8)) {
+		/* A second events= adds its types to the first's. */
 		dbuf_puts(b, first ? "events=snapshot" : "&events=html");
-		q->sure = 0;	/* which of two events= counts is libmicrohttpd's choice */
 		first = 0;
 	}
 	if (pct(s, 10)) {
 		static const char *const junk[] = { "x=1", "=", "&", "a", "a=b=c", "%41=%42", "x=%2500" };
 		const char *j = PICK(s, junk);
 
-		if (strcmp(j, "x=%2500") == 0) {
-			q->flags |= F_NUL_TEXT;
-			q->sure = 0;
-		}
+		if (strcmp(j, "x=%2500") == 0)
+			q->flags |= F_NUL_TEXT;	/* an argument "x" of "%00": ignored */
 		dbuf_puts(b, first ? "" : "&");
 		dbuf_puts(b, j);
 	}
@@ -1346,7 +1356,7 @@ put_target(uint64_t *s, struct dbuf *b, struct rq *q, uint64_t seq0, int *lei_qu
 		if (strcmp(o, "ftp://x/healthz") == 0 || strcmp(o, "http:/healthz") == 0)
 			q->route = 404;
 		else if (strstr(o, "%2500") != NULL)
-			q->flags |= F_NUL_TEXT, q->sure = 0;
+			q->flags |= F_NUL_TEXT, q->route = 200;	/* q is "%00": text, not a NUL */
 		else
 			q->flags |= F_BAD_LINE, q->sure = 0;
 	} else if (r < 92) {
@@ -1489,10 +1499,20 @@ gen_request(uint64_t *s, struct plan *pl, int k, int head_ok, uint64_t seq0)
 		dbuf_puts(b, "Last-Event-ID:");
 		if (pct(s, 90))
 			dbuf_puts(b, " ");
-		if (pct(s, 8))
+		if (pct(s, 8)) {
 			lei = 1;	/* empty: none, and the query's is not looked at */
-		else
+		} else if (pct(s, 6)) {
+			/* Two headers: the same id twice is that id, two ids a 400. */
+			uint64_t id = seq0 + rnd(s, 50);
+			int same = pct(s, 50);
+
+			dbuf_printf(b, "%" PRIu64 "%sLast-Event-ID: %" PRIu64, id, eol,
+			    same ? id : id + 1 + rnd(s, 5));
+			lei = same ? 1 : 0;
+			q.flags |= F_TWICE;
+		} else {
 			lei = put_last_id(s, b, seq0, 0, &q.flags);
+		}
 		dbuf_puts(b, eol);
 	} else {
 		lei = lei_query;
@@ -1648,8 +1668,6 @@ gen_request(uint64_t *s, struct plan *pl, int k, int head_ok, uint64_t seq0)
 		expect = 400;
 	else if (q.is_events && q.route == 200 && lei == 0)
 		expect = 400;
-	else if (q.is_events && q.route == 200 && lei == -1)
-		expect = 0;
 	else
 		expect = q.route;
 	pl->head[k] = q.method == MT_HEAD;
