@@ -9,7 +9,10 @@
  * this module's own.
  *
  * registry_lock guards the subscriber array and its count ever, the history
- * ring and the stopping flag's transitions. publish holds it while it
+ * ring, the stopping flag's transitions and what the groups of an earlier
+ * init counted as sent. What streams write is counted in atomics of their
+ * group (broadcast_sub_sent(), from each stream's thread), which
+ * broadcast_sent() adds up without taking any stream's line. publish holds it while it
  * appends the tick to the history and pushes one reference into every
  * subscriber's ring (cheap memory work, no system call per subscriber);
  * subscribe holds it while it fills a new subscriber's ring from the
