@@ -152,55 +152,6 @@ write_config(const char *path, const struct dconf *c)
 
 /* ---- the daemon process --------------------------------------------------- */
 
-/* Bytes of the daemon's log so far: a mark for log_wait(). */
-static size_t
-log_mark(void)
-{
-	size_t n;
-
-	pthread_mutex_lock(&D.mu);
-	n = D.log.len;
-	pthread_mutex_unlock(&D.mu);
-	return n;
-}
-
-/* needle in the log at or after byte from, on a line already ended; D.mu held. */
-static int
-log_has_line(size_t from, const char *needle)
-{
-	const char *p;
-
-	if (D.log.len < from)
-		return 0;
-	p = strstr(dbuf_str(&D.log) + from, needle);
-	return p != NULL && strchr(p, '\n') != NULL;
-}
-
-/*
- * Wait up to timeout seconds until a whole line holding needle is in the
- * log at or after byte from. Returns 1 when it is, 0 on timeout or when the
- * log ended without it.
- */
-static int
-log_wait(size_t from, const char *needle, double timeout)
-{
-	struct timespec deadline;
-	double t = now_mono() + timeout;
-	int found;
-
-	deadline.tv_sec = (time_t)t;
-	deadline.tv_nsec = (long)((t - (double)deadline.tv_sec) * 1e9);
-	pthread_mutex_lock(&D.mu);
-	while (!(found = log_has_line(from, needle)) && !D.eof &&
-	    pthread_cond_timedwait(&D.cv, &D.mu, &deadline) != ETIMEDOUT)
-		;
-	if (!found)
-		found = log_has_line(from, needle);
-	pthread_mutex_unlock(&D.mu);
-	return found;
-}
-
-
 /* Print the daemon's log to stderr and fail with msg. */
 #define fail_with_log(...) do { \
 	char *log_text_ = dproc_log_copy(); \
@@ -1528,7 +1479,7 @@ START_TEST(fifo_in_webroot)
 	/* Names that cannot exist are 404 with no log line: no client fills the log. */
 	{
 		char name[400] = "/";
-		size_t mark = log_mark();
+		size_t mark = dproc_log_mark();
 
 		memset(name + 1, 'a', 300);
 		strcpy(name + 301, ".txt");
@@ -1974,12 +1925,12 @@ START_TEST(sighup_reload)
 	config_text(&text, &defaults);
 	write_file(D.conf, text.p);
 	dbuf_free(&text);
-	mark = log_mark();
+	mark = dproc_log_mark();
 	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
-	if (!log_wait(mark, "keeping the running configuration", 5.0))
+	if (!dproc_log_wait(mark, "keeping the running configuration", 5.0))
 		fail_with_log("no 'keeping the running configuration' within 5 s of SIGHUP");
 	snprintf(where, sizeof(where), "%s:2:", D.conf);
-	if (!log_wait(mark, where, 0.1))
+	if (!dproc_log_wait(mark, where, 0.1))
 		fail_with_log("the log does not name %s", where);
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -1989,9 +1940,9 @@ START_TEST(sighup_reload)
 	c.interval = "0.5";
 	c.heartbeat = 2;
 	write_config(D.conf, &c);
-	mark = log_mark();
+	mark = dproc_log_mark();
 	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
-	if (!log_wait(mark, "configuration reloaded", 5.0))
+	if (!dproc_log_wait(mark, "configuration reloaded", 5.0))
 		fail_with_log("no 'configuration reloaded' within 5 s of SIGHUP");
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);

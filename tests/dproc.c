@@ -183,28 +183,44 @@ dproc_spawn(char *const argv[], int out_fd, int err_fd)
 	}
 }
 
-/* A whole line holding needle in the log, waited for up to timeout seconds. */
+size_t
+dproc_log_mark(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&D.mu);
+	n = D.log.len;
+	pthread_mutex_unlock(&D.mu);
+	return n;
+}
+
+/* needle in the log at or after byte from, on a line already ended; D.mu held. */
 static int
-wait_line(const char *needle, double timeout)
+log_has_line(size_t from, const char *needle)
+{
+	const char *p;
+
+	if (D.log.len < from)
+		return 0;
+	p = strstr(dbuf_str(&D.log) + from, needle);
+	return p != NULL && strchr(p, '\n') != NULL;
+}
+
+int
+dproc_log_wait(size_t from, const char *needle, double timeout)
 {
 	struct timespec deadline;
 	double t = now_mono() + timeout;
-	const char *p;
 	int found;
 
 	deadline.tv_sec = (time_t)t;
 	deadline.tv_nsec = (long)((t - (double)deadline.tv_sec) * 1e9);
 	pthread_mutex_lock(&D.mu);
-	for (;;) {
-		p = strstr(dbuf_str(&D.log), needle);
-		found = p != NULL && strchr(p, '\n') != NULL;
-		if (found || D.eof || pthread_cond_timedwait(&D.cv, &D.mu, &deadline) == ETIMEDOUT)
-			break;
-	}
-	if (!found) {
-		p = strstr(dbuf_str(&D.log), needle);
-		found = p != NULL && strchr(p, '\n') != NULL;
-	}
+	while (!(found = log_has_line(from, needle)) && !D.eof &&
+	    pthread_cond_timedwait(&D.cv, &D.mu, &deadline) != ETIMEDOUT)
+		;
+	if (!found)
+		found = log_has_line(from, needle);
 	pthread_mutex_unlock(&D.mu);
 	return found;
 }
@@ -239,7 +255,7 @@ dproc_start(char *why, size_t whylen)
 		return -1;
 	}
 	D.draining = 1;
-	if (!wait_line(DPROC_LISTEN_PREFIX, DPROC_START_TIMEOUT)) {
+	if (!dproc_log_wait(0, DPROC_LISTEN_PREFIX, DPROC_START_TIMEOUT)) {
 		snprintf(why, whylen, "the daemon did not log \"%s...\" within %.0f s",
 		    DPROC_LISTEN_PREFIX, DPROC_START_TIMEOUT);
 		return -1;

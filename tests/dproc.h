@@ -47,6 +47,16 @@ void dproc_remove_run_dir(void);
 /* CLOCK_MONOTONIC in seconds. */
 double now_mono(void);
 
+/* Bytes of the daemon's log so far: a mark for dproc_log_wait(). */
+size_t dproc_log_mark(void);
+
+/*
+ * Wait up to timeout seconds until a whole line holding needle is in the
+ * log at or after byte from. 1 when it is; 0 on timeout, or when the log
+ * ended without it.
+ */
+int dproc_log_wait(size_t from, const char *needle, double timeout);
+
 /* What the daemon logs once it listens on port 0 of 127.0.0.1, and how long it may take. */
 #define DPROC_LISTEN_PREFIX "listening on http://127.0.0.1:"
 #define DPROC_START_TIMEOUT 10.0
