@@ -110,7 +110,9 @@ procfs_close_files(void)
  * Read PROCFS/REL whole into a NUL-terminated heap buffer; *lenp gets the
  * length without the NUL. Fails with EFBIG past PROCFS_MAX_FILE and with
  * EINVAL when the file does not end with a newline (empty or truncated).
- * A read shorter than asked is the end: true of /proc, /sys and regular files.
+ * Only a read of 0 bytes is the end: a multi-record /proc file (a seq_file:
+ * net/dev, diskstats, mountinfo, vmstat) hands out about one page of whole
+ * lines per read, so a short read ending in '\n' is no sign of the end.
  */
 static int
 slurp(const char *procfs, const char *rel, char **bufp, size_t *lenp)
@@ -138,9 +140,11 @@ slurp(const char *procfs, const char *rel, char **bufp, size_t *lenp)
 				continue;
 			goto fail;
 		}
+		if (n == 0)
+			break;	/* the end */
 		len += (size_t)n;
 		if ((size_t)n < want)
-			break;	/* short: the end */
+			continue;	/* a seq_file gives a page or so at a time */
 		if (cap >= PROCFS_MAX_FILE) {
 			errno = EFBIG;
 			goto fail;

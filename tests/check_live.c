@@ -6,6 +6,7 @@
  * taken after the collector's.
  */
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <check.h>
 #include <sched.h>
@@ -151,7 +152,9 @@ ip_find(json_t *links, const char *name)
 	    "%s %s: %lld not within [%lld, %lld]", (name), (what), (long long)(v), \
 	    (long long)(lo), (long long)(hi))
 
-START_TEST(interfaces_agree_with_ip_link)
+/* Every interface of this process's network namespace, against ip -s link. */
+static void
+check_interfaces(void)
 {
 	json_t *before = ip_links(), *after;
 	struct snapshot *s = sample_live();
@@ -185,6 +188,39 @@ START_TEST(interfaces_agree_with_ip_link)
 	json_decref(before);
 	json_decref(after);
 	snapshot_release(s);
+}
+
+START_TEST(interfaces_agree_with_ip_link)
+{
+	check_interfaces();
+}
+END_TEST
+
+/*
+ * /proc/net/dev is a seq_file: one read hands out about a page of whole
+ * lines, so a reader that takes a short read for the end loses every
+ * interface past the 30th or so, silently. Eighty veth ends in a private
+ * network namespace of this test's own process make it three pages.
+ */
+START_TEST(many_interfaces_all_listed)
+{
+	FILE *ip;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1) {
+		printf("many interfaces: skipped, needs root for a private network namespace\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(ip = popen("ip -batch -", "w"));
+	for (int i = 0; i < 40; i++)
+		fprintf(ip, "link add sse-test%da type veth peer name sse-test%db\n", i, i);
+	ck_assert_msg(pclose(ip) == 0, "ip link add ... type veth failed");
+	check_interfaces();
+	{
+		struct snapshot *s = sample_live();
+
+		ck_assert_uint_eq(s->nnets, 81);	/* and lo */
+		snapshot_release(s);
+	}
 }
 END_TEST
 
@@ -297,6 +333,48 @@ START_TEST(mounts_and_unmounts_show_at_the_next_tick)
 }
 END_TEST
 
+/* mountinfo is a seq_file too: 100 mounts are some 10 KB of it. */
+START_TEST(many_mounts_all_listed)
+{
+	enum { NMOUNTS = 100 };
+	collector_t *c;
+	struct snapshot *s;
+	char dir[] = "/tmp/check_live.XXXXXX", sub[64];
+	int missing = 0;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		printf("many mounts: skipped, needs root for a private mount namespace\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (int i = 0; i < NMOUNTS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		ck_assert_int_eq(mkdir(sub, 0700), 0);
+		ck_assert_int_eq(mount("sse-test", sub, "tmpfs", 0, "size=1m"), 0);
+	}
+	c = collector_create("/proc", "/sys", 1);
+	collector_set_filesystems(c, "/", 1);
+	s = collector_sample(c, 0, 1000000000);
+	for (int i = 0; i < NMOUNTS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		if (!has_mountpoint(s, sub)) {
+			printf("many mounts: %s is not listed\n", sub);
+			missing++;
+		}
+	}
+	ck_assert_msg(missing == 0, "%d of %d tmpfs mounts are not listed", missing, NMOUNTS);
+	snapshot_release(s);
+	collector_destroy(c);
+	for (int i = 0; i < NMOUNTS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		umount(sub);
+		rmdir(sub);
+	}
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,6 +389,8 @@ main(void)
 	tcase_add_test(tc, interfaces_agree_with_ip_link);
 	tcase_add_test(tc, filesystems_agree_with_df);
 	tcase_add_test(tc, mounts_and_unmounts_show_at_the_next_tick);
+	tcase_add_test(tc, many_interfaces_all_listed);
+	tcase_add_test(tc, many_mounts_all_listed);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
