@@ -210,33 +210,41 @@ track(collector_t *c, enum source src, int ok)
 }
 
 /*
- * The rate of a counter read twice, elapsed seconds apart. A counter that
- * went back is a 32-bit wrap when both readings fit in 32 bits and the
- * wrapped difference is under half the range (older drivers and kernels
- * keep 32-bit network counters); anything else that goes back is a reset
- * (a driver reloaded, a device re-created), which has no rate: -1.
+ * Most of the kernel's counters are unsigned long: 64 bits wide unless the
+ * kernel is a 32-bit one, which a 32-bit build of this daemon stands for.
+ * A few are 32 bits everywhere (diskstats' millisecond fields).
  */
-static double
-rate(uint64_t now, uint64_t before, double elapsed)
-{
-	uint64_t d;
+#define WRAPS32_LONG	(ULONG_MAX == UINT32_MAX)
 
-	if (elapsed <= 0)
-		return -1;
+/*
+ * Whether a counter read twice went back because it was reset (a device
+ * re-created, a driver reloaded) rather than moved on. A counter that is
+ * 32 bits wide (wraps32) and went back by under half its range wrapped;
+ * a 64-bit one never wraps in practice, so any step back is a reset.
+ */
+static int
+went_back(uint64_t now, uint64_t before, int wraps32)
+{
 	if (now >= before)
-		d = now - before;
-	else if (before <= UINT32_MAX && (uint32_t)(now - before) < UINT32_C(0x80000000))
-		d = (uint32_t)(now - before);
-	else
+		return 0;
+	return !(wraps32 && before <= UINT32_MAX && now <= UINT32_MAX &&
+	    (uint32_t)(now - before) < UINT32_C(0x80000000));
+}
+
+/* The rate of a counter read twice, elapsed seconds apart; -1: none. */
+static double
+rate(uint64_t now, uint64_t before, double elapsed, int wraps32)
+{
+	if (elapsed <= 0 || went_back(now, before, wraps32))
 		return -1;
-	return (double)d / elapsed;
+	return (double)(now >= before ? now - before : (uint32_t)(now - before)) / elapsed;
 }
 
 static void
 counter_set(struct snapshot_counter *out, uint64_t now, const uint64_t *before, double elapsed)
 {
 	out->total = now;
-	out->per_second = before != NULL ? rate(now, *before, elapsed) : -1;
+	out->per_second = before != NULL ? rate(now, *before, elapsed, WRAPS32_LONG) : -1;
 }
 
 static uint64_t
@@ -505,6 +513,10 @@ sample_net(collector_t *c, struct snapshot *s)
 			[NET_TX_ERRORS] = p ? p->tx_errs : 0, [NET_TX_DROPPED] = p ? p->tx_drop : 0,
 		};
 
+		/* One counter reset: the interface was re-created, none has a rate. */
+		for (int k = 0; p != NULL && k < NET_COUNTERS; k++)
+			if (went_back(now[k], before[k], WRAPS32_LONG))
+				p = NULL;
 		s->nets[i].name = xstrdup(d->name);
 		for (int k = 0; k < NET_COUNTERS; k++)
 			counter_set(&s->nets[i].c[k], now[k], p ? &before[k] : NULL,
@@ -560,6 +572,13 @@ sample_disks(collector_t *c, struct snapshot *s)
 			break;
 		}
 		p = prev_disk(c, d->name);
+		/* One counter reset: the disk was re-attached, none has a rate. */
+		if (p != NULL && (went_back(d->reads, p->reads, WRAPS32_LONG) ||
+		    went_back(d->writes, p->writes, WRAPS32_LONG) ||
+		    went_back(d->sectors_read, p->sectors_read, WRAPS32_LONG) ||
+		    went_back(d->sectors_written, p->sectors_written, WRAPS32_LONG) ||
+		    went_back(d->io_ms, p->io_ms, 1)))
+			p = NULL;
 		o = &s->disks[s->ndisks++];
 		o->name = xstrdup(d->name);
 		counter_set(&o->c[DISK_READS], d->reads, p ? &p->reads : NULL, el);
@@ -573,7 +592,9 @@ sample_disks(collector_t *c, struct snapshot *s)
 			if (o->c[k].per_second > 0)
 				o->c[k].per_second *= 512;
 		}
-		counter_set(&o->c[DISK_IO_SECONDS], d->io_ms, p ? &p->io_ms : NULL, el);
+		/* io_ms is printed as an unsigned int: it wraps every 49.7 days. */
+		o->c[DISK_IO_SECONDS].total = d->io_ms;
+		o->c[DISK_IO_SECONDS].per_second = p ? rate(d->io_ms, p->io_ms, el, 1) : -1;
 		o->busy_percent = -1;
 		if (o->c[DISK_IO_SECONDS].per_second >= 0) {
 			/* ms of I/O per second of tick: /10 makes it percent. */
