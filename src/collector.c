@@ -297,6 +297,28 @@ cpu_fill(struct snapshot_cpu *out, const struct procfs_cpu_times *now,
 	}
 }
 
+/*
+ * Keep a CPU's counters from going back, since Prometheus reads any step
+ * back of node_cpu_seconds_total as a reset and counts the whole counter
+ * again: idle and iowait step back by a tick or two on NO_HZ kernels. A
+ * step back of idle by COLLECTOR_CPU_JUMP_BACK seconds or more is a CPU
+ * taken offline and back (or a new one with the same number): then the
+ * counters start afresh, as node_exporter does. now is changed in place,
+ * so the previous reading kept for the next tick is the one published.
+ */
+static void
+cpu_keep_monotonic(struct procfs_cpu_times *now, const struct procfs_cpu_times *prev,
+    double hz)
+{
+	if (prev == NULL ||
+	    (prev->idle > now->idle && (double)(prev->idle - now->idle) >= COLLECTOR_CPU_JUMP_BACK * hz))
+		return;
+#define KEEP(f)	if (now->f < prev->f) now->f = prev->f
+	KEEP(user); KEEP(nice); KEEP(system); KEEP(idle);
+	KEEP(iowait); KEEP(irq); KEEP(softirq); KEEP(steal);
+#undef KEEP
+}
+
 /* The previous reading of CPU id, or NULL (it came online since). */
 static const struct procfs_cpu_times *
 prev_core(const collector_t *c, unsigned id, size_t hint)
@@ -327,6 +349,11 @@ sample_cpu(collector_t *c, struct snapshot *s)
 	s->boot_time_seconds = st.btime;
 	s->ncores = st.ncores;
 	s->cores = xcalloc(st.ncores, sizeof(*s->cores));
+	cpu_keep_monotonic(&st.total, c->prev_stat_ok ? &c->prev_stat.total : NULL,
+	    c->ticks_per_second);
+	for (size_t i = 0; i < st.ncores; i++)
+		cpu_keep_monotonic(&st.cores[i], prev_core(c, st.core_ids[i], i),
+		    c->ticks_per_second);
 	cpu_fill(&s->cpu_total, &st.total, c->prev_stat_ok ? &c->prev_stat.total : NULL,
 	    c->ticks_per_second);
 	s->cpu_total.frequency_hertz = -1;

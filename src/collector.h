@@ -53,6 +53,13 @@ void collector_set_filesystems(collector_t *c, const char *rootfs, int include_t
 struct snapshot *collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_ns);
 
 /*
+ * A CPU's counters never go back in what is published (NO_HZ kernels step
+ * idle back by a tick or two), unless idle went back by this many seconds
+ * or more: a CPU taken offline and back, whose counters start afresh.
+ */
+#define COLLECTOR_CPU_JUMP_BACK 3.0
+
+/*
  * The daemon's own CPU time is a walk of all its threads in the kernel
  * (some 250-500 ns a thread with cold caches: 4.6 ms at 19,000 streams).
  * It is taken every tick below COLLECTOR_SELF_CPU_THREADS threads; above,

@@ -184,6 +184,32 @@ START_TEST(idle_counter_stepping_back)
 	ck_assert_double_eq_tol(b->cores[0].percent[CPU_USER], 90, 1e-9);
 	ck_assert_double_eq_tol(b->cores[0].percent[CPU_SYSTEM], 10, 1e-9);
 	ck_assert_double_eq(b->cores[0].percent[CPU_IDLE], 0);
+	/*
+	 * node_cpu_seconds_total must not go back either: Prometheus would
+	 * take 1999.98 after 2000.00 for a reset and count 2000 s of idle.
+	 */
+	ck_assert_double_eq(a->cores[0].seconds[CPU_IDLE], 2000.00);
+	ck_assert_double_eq(b->cores[0].seconds[CPU_IDLE], 2000.00);
+	ck_assert_double_eq(b->cores[0].seconds[CPU_USER], 100.90);
+	snapshot_release(a);
+	a = b;
+	/* The same again: still held, and now no busy time at all. */
+	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	ck_assert_double_eq(b->cores[0].seconds[CPU_IDLE], 2000.00);
+	ck_assert_double_eq(b->cores[0].percent[CPU_IDLE], 100);
+	snapshot_release(a);
+	a = b;
+	/*
+	 * cpu0's idle back by 1999 s: taken offline and back, its counters
+	 * start afresh. cpu1's idle back by 0.9 s and user by 0.1 s: held.
+	 */
+	collector_set_procfs(c, TREE("host2-replugged"));
+	b = collector_sample(c, 3 * SEC, 3 * SEC);
+	ck_assert_double_eq(b->cores[0].seconds[CPU_IDLE], 0.88);
+	ck_assert_double_eq(b->cores[0].seconds[CPU_USER], 1.00);
+	ck_assert_double_eq(b->cores[1].seconds[CPU_IDLE], 2100.90);
+	ck_assert_double_eq(b->cores[1].seconds[CPU_USER], 80.10);
+	ck_assert_double_eq(b->cores[1].seconds[CPU_NICE], 1.50);
 	snapshot_release(a);
 	snapshot_release(b);
 	collector_destroy(c);
