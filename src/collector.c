@@ -82,6 +82,7 @@ struct collector {
 	 */
 	int mounts_fd;
 	int mounts_pollable;
+	const char *mounts_pid;		/* whose mountinfo: "self", or "1" (rootfs) */
 	struct procfs_mount *mounts;
 	size_t nmounts;
 	size_t *listed;			/* indices into mounts of what df would list */
@@ -124,6 +125,7 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 		snprintf(c->main_tid, sizeof(c->main_tid), "%ld", (long)getpid());
 	snprintf(c->rootfs, sizeof(c->rootfs), "/");
 	c->mounts_fd = -1;
+	c->mounts_pid = "self";
 	c->next_seq = first_seq;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -183,6 +185,7 @@ collector_set_filesystems(collector_t *c, const char *rootfs, int include_tmpfs)
 {
 	snprintf(c->rootfs, sizeof(c->rootfs), "%s", rootfs);
 	c->include_tmpfs = include_tmpfs;
+	forget_mounts(c);	/* rootfs decides whose mount table */
 }
 
 static const char *
@@ -670,8 +673,20 @@ mounts_changed(collector_t *c)
 	char path[PATH_MAX + 32];
 
 	if (c->mounts_fd == -1) {
-		snprintf(path, sizeof(path), "%s/self/mountinfo", c->procfs);
-		c->mounts_fd = open(path, O_RDONLY | O_CLOEXEC);
+		/*
+		 * With the host's root below rootfs (a container), its mounts
+		 * are those of the host's init: self's are the container's own.
+		 * procfs hidden by hidepid= leaves self, as node_exporter does.
+		 */
+		c->mounts_pid = "self";
+		if (strcmp(c->rootfs, "/") != 0) {
+			snprintf(path, sizeof(path), "%s/1/mountinfo", c->procfs);
+			if ((c->mounts_fd = open(path, O_RDONLY | O_CLOEXEC)) != -1)
+				c->mounts_pid = "1";
+		}
+		snprintf(path, sizeof(path), "%s/%s/mountinfo", c->procfs, c->mounts_pid);
+		if (c->mounts_fd == -1)
+			c->mounts_fd = open(path, O_RDONLY | O_CLOEXEC);
 		c->mounts_pollable = c->mounts_fd != -1 && fstatfs(c->mounts_fd, &fs) == 0 &&
 		    fs.f_type == PROC_SUPER_MAGIC;
 		return 1;
@@ -734,7 +749,7 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		c->mounts = NULL;
 		c->nmounts = 0;
 		c->have_mounts = track(c, SRC_MOUNTINFO,
-		    procfs_read_mountinfo(c->procfs, &c->mounts, &c->nmounts) == 0);
+		    procfs_read_mountinfo(c->procfs, c->mounts_pid, &c->mounts, &c->nmounts) == 0);
 		if (c->have_mounts)
 			choose_filesystems(c);
 	}

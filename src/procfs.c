@@ -964,16 +964,24 @@ mount_line(char *line, void *rec)
 }
 
 int
-procfs_read_mountinfo(const char *procfs, struct procfs_mount **out, size_t *n)
+procfs_read_mountinfo(const char *procfs, const char *pid, struct procfs_mount **out,
+    size_t *n)
 {
-	void *arr;
-	size_t count;
-	int saved;
+	void *arr = NULL;
+	size_t count = 0;
+	char *rel;
+	int saved, r;
 
 	*out = NULL;
 	*n = 0;
-	if (read_records(procfs, "self/mountinfo", 0, sizeof(**out), mount_line, &arr,
-	    &count) == -1) {
+	if (!is_component(pid)) {
+		errno = EINVAL;
+		return -1;
+	}
+	rel = xpathjoin(pid, "mountinfo");
+	r = read_records(procfs, rel, 0, sizeof(**out), mount_line, &arr, &count);
+	free(rel);
+	if (r == -1) {
 		saved = errno;
 		procfs_mounts_free(arr, count);
 		errno = saved;

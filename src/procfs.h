@@ -119,8 +119,9 @@ struct procfs_mount {
 	int readonly;		/* "ro" among the filesystem's (super) options */
 };
 
-/* Parse PROCFS/self/mountinfo, in file (mount) order. */
-int procfs_read_mountinfo(const char *procfs, struct procfs_mount **out, size_t *n);
+/* Parse PROCFS/PID/mountinfo (PID: "self", "1", ...), in file (mount) order. */
+int procfs_read_mountinfo(const char *procfs, const char *pid, struct procfs_mount **out,
+    size_t *n);
 void procfs_mounts_free(struct procfs_mount *mounts, size_t n);
 
 /* /proc/pressure/{cpu,memory,io}: "some" and "full" lines. */

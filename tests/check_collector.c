@@ -566,6 +566,36 @@ START_TEST(filesystems_as_df_lists_them)
 }
 END_TEST
 
+/*
+ * In a container with the host's root at rootfs, the host's filesystems are
+ * in the mount table of the host's init (PROCFS/1): PROCFS/self is the
+ * daemon's, the container's own (overlay /, /host, /etc/hosts).
+ */
+START_TEST(container_lists_the_hosts_filesystems)
+{
+	collector_t *c = collector_create(TREE("container"), "/nonexistent", 1);
+	const char *const want[] = { "/", "/boot", "/home", "/mnt/usb" };
+	struct snapshot *s;
+
+	collector_set_filesystems(c, ROOTFS, 0);
+	s = collector_sample(c, 0, SEC);
+	ck_assert(s->has_filesystems);
+	ck_assert_uint_eq(s->nfilesystems, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
+	ck_assert_str_eq(s->filesystems[2].device, "/dev/nvme0n1");
+	snapshot_release(s);
+	/* Without rootfs: the daemon's own mount table. */
+	collector_set_filesystems(c, "/", 0);
+	s = collector_sample(c, 0, 2 * SEC);
+	ck_assert(s->has_filesystems);
+	for (size_t i = 0; i < s->nfilesystems; i++)
+		ck_assert_str_ne(s->filesystems[i].mountpoint, "/boot");
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
 START_TEST(pressure_temperatures_and_the_rest)
 {
 	struct snapshot *a, *b;
@@ -705,6 +735,7 @@ main(void)
 	tcase_add_test(tc, interfaces_wrap_vanish_and_appear);
 	tcase_add_test(tc, whole_disks_resets_and_new_disks);
 	tcase_add_test(tc, filesystems_as_df_lists_them);
+	tcase_add_test(tc, container_lists_the_hosts_filesystems);
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
 	tcase_add_test(tc, hostile_names_round_trip);

@@ -656,7 +656,7 @@ START_TEST(mountinfo_exact)
 	struct procfs_mount *m;
 	size_t n;
 
-	ck_assert_int_eq(procfs_read_mountinfo(proc_dir(mount_cases[_i].tree), &m, &n), 0);
+	ck_assert_int_eq(procfs_read_mountinfo(proc_dir(mount_cases[_i].tree), "self", &m, &n), 0);
 	ck_assert_uint_eq(n, mount_cases[_i].n);
 	for (size_t i = 0; i < n; i++) {
 		const struct mount_want *w = &mount_cases[_i].want[i];
@@ -893,7 +893,7 @@ START_TEST(new_readers_fail)
 	ck_assert_uint_eq(n, 0);
 	n = 42;
 	errno = 0;
-	ck_assert_int_eq(procfs_read_mountinfo(dir, &mounts, &n), -1);
+	ck_assert_int_eq(procfs_read_mountinfo(dir, "self", &mounts, &n), -1);
 	ck_assert_int_eq(errno, err);
 	ck_assert_ptr_null(mounts);
 	ck_assert_uint_eq(n, 0);

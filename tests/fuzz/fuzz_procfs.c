@@ -425,7 +425,7 @@ check_mountinfo(const struct lines *l)
 	struct procfs_mount *m;
 	size_t n;
 
-	if (procfs_read_mountinfo(procfs, &m, &n) == -1) {
+	if (procfs_read_mountinfo(procfs, "self", &m, &n) == -1) {
 		if (errno != EINVAL)
 			fuzz_fail("mountinfo: errno %d, not EINVAL", errno);
 		if (m != NULL || n != 0)
