@@ -624,9 +624,13 @@ card_filesystems(struct strbuf *sb, const struct snapshot *s)
 	strbuf_puts(sb, "<ul class=\"fs\">\n");
 	for (size_t i = 0; i < s->nfilesystems; i++) {
 		const struct snapshot_fs *f = &s->filesystems[i];
-		/* As df: used / (used + available), the share an unprivileged user sees. */
-		uint64_t avail_total = f->used_bytes + f->available_bytes;
-		double pct = avail_total > 0 ? 100.0 * (double)f->used_bytes / (double)avail_total : 0;
+		/*
+		 * As df: used / (used + available), the share an unprivileged
+		 * user sees, rounded up (4 KiB used of 1000 KiB is 1 %, not 0).
+		 */
+		unsigned __int128 used = f->used_bytes, whole = used + f->available_bytes;
+		unsigned shown = whole > 0 ? (unsigned)((used * 100 + whole - 1) / whole) : 0;
+		double pct = whole > 0 ? 100.0 * (double)used / (double)whole : 0;
 
 		strbuf_puts(sb, "<li><div class=\"fs-head\"><span class=\"mount\" title=\"");
 		strbuf_put_html(sb, f->device);
@@ -641,7 +645,7 @@ card_filesystems(struct strbuf *sb, const struct snapshot *s)
 		put_bytes(sb, f->used_bytes);
 		strbuf_puts(sb, " of ");
 		put_bytes(sb, f->size_bytes);
-		strbuf_printf(sb, " &middot; %.0f&nbsp;%%</span></div>", pct);
+		strbuf_printf(sb, " &middot; %u&nbsp;%%</span></div>", shown);
 		put_bar(sb, pct);
 		strbuf_puts(sb, "</li>\n");
 	}

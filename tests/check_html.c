@@ -39,7 +39,7 @@ static const struct {
 	{ HTML_DISKS, { "<th scope=\"row\">sda</th><td>2.50&nbsp;KiB/s</td><td>3.00&nbsp;KiB/s</td><td class=\"wide\">11</td><td>25&nbsp;%",
 	    "<th scope=\"row\">nvme0n1</th>", "</td><td>&ndash;</td></tr>", NULL } },
 	{ HTML_FILESYSTEMS, { ">/mnt/my disk</span> <span class=\"badge\">ro</span>",
-	    "title=\"/dev/sda1 (ext4)\">/<", "60.0&nbsp;GiB of 100&nbsp;GiB &middot; 63&nbsp;%", NULL } },
+	    "title=\"/dev/sda1 (ext4)\">/<", "60.0&nbsp;GiB of 100&nbsp;GiB &middot; 64&nbsp;%", NULL } },
 	{ HTML_PRESSURE, { "<th scope=\"row\">cpu</th><td>1.50</td><td class=\"wide\">2.25</td><td class=\"wide\">3.00</td><td>&ndash;",
 	    "<th scope=\"row\">io</th><td>0.50</td>", NULL, NULL } },
 	{ HTML_TEMPERATURES, { "<dt>nvme Composite</dt><dd class=\"\">3", "<dt>nvme temp1</dt>",
@@ -84,6 +84,36 @@ START_TEST(empty_cards)
 		free(h);
 	}
 	snapshot_release(s);
+}
+END_TEST
+
+/* df rounds its Use% up: anything used is at least 1 %, only full is 100 %. */
+START_TEST(filesystem_use_rounds_up_as_df)
+{
+	static const struct { uint64_t used, avail; const char *want; } cases[] = {
+		{ 4096, 1019904, "&middot; 1&nbsp;%" },
+		{ 0, 1024000, "&middot; 0&nbsp;%" },
+		{ 1023999, 1, "&middot; 100&nbsp;%" },
+		{ 1000, 0, "&middot; 100&nbsp;%" },
+		{ 0, 0, "&middot; 0&nbsp;%" },
+		{ UINT64_MAX / 2, UINT64_MAX / 2, "&middot; 50&nbsp;%" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct snapshot *s = fullsnap_new();
+		char *h;
+
+		for (size_t k = 0; k < s->nfilesystems; k++) {
+			s->filesystems[k].used_bytes = cases[i].used;
+			s->filesystems[k].available_bytes = cases[i].avail;
+		}
+		h = card(HTML_FILESYSTEMS, s);
+		ck_assert_msg(strstr(h, cases[i].want) != NULL, "%llu used, %llu available: no '%s' in\n%s",
+		    (unsigned long long)cases[i].used, (unsigned long long)cases[i].avail,
+		    cases[i].want, h);
+		free(h);
+		snapshot_release(s);
+	}
 }
 END_TEST
 
@@ -345,6 +375,7 @@ main(void)
 
 	tcase_add_loop_test(tc, full_cards, 0, sizeof(full) / sizeof(full[0]));
 	tcase_add_test(tc, empty_cards);
+	tcase_add_test(tc, filesystem_use_rounds_up_as_df);
 	tcase_add_test(tc, hostile_names_are_escaped);
 	tcase_add_test(tc, history_window);
 	tcase_add_test(tc, long_window_is_averaged);
