@@ -825,6 +825,7 @@ sample_kernel(collector_t *c, struct snapshot *s)
 		s->tcp_timewait = ss.tcp_tw;
 		s->tcp_alloc = ss.tcp_alloc;
 		s->udp_inuse = ss.udp_inuse;
+		s->has_sockstat6 = ss.has_v6;
 		s->tcp6_inuse = ss.tcp6_inuse;
 		s->udp6_inuse = ss.udp6_inuse;
 	}

@@ -320,6 +320,8 @@ sockstat_metrics(struct strbuf *sb, const struct snapshot *s)
 	    (double)s->tcp_alloc);
 	gauge(sb, "node_sockstat_UDP_inuse", "Number of UDP sockets in state inuse.",
 	    (double)s->udp_inuse);
+	if (!s->has_sockstat6)
+		return;	/* no IPv6: as node_exporter, no TCP6/UDP6 series */
 	gauge(sb, "node_sockstat_TCP6_inuse", "Number of TCP6 sockets in state inuse.",
 	    (double)s->tcp6_inuse);
 	gauge(sb, "node_sockstat_UDP6_inuse", "Number of UDP6 sockets in state inuse.",

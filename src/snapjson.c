@@ -234,8 +234,9 @@ network_group(const struct snapshot *s)
 		set(so, "tcp_timewait", u64(s->tcp_timewait));
 		set(so, "tcp_alloc", u64(s->tcp_alloc));
 		set(so, "udp_inuse", u64(s->udp_inuse));
-		set(so, "tcp6_inuse", u64(s->tcp6_inuse));
-		set(so, "udp6_inuse", u64(s->udp6_inuse));
+		/* A kernel without IPv6 has no sockstat6: unknown, not 0. */
+		set(so, "tcp6_inuse", s->has_sockstat6 ? u64(s->tcp6_inuse) : json_null());
+		set(so, "udp6_inuse", s->has_sockstat6 ? u64(s->udp6_inuse) : json_null());
 		set(o, "sockets", so);
 	} else {
 		set(o, "sockets", json_null());

@@ -190,6 +190,7 @@ struct snapshot {
 
 	int has_sockstat;
 	uint64_t sockets_used, tcp_inuse, tcp_orphan, tcp_timewait, tcp_alloc, udp_inuse;
+	int has_sockstat6;	/* net/sockstat6 (no IPv6: none, and those two are null) */
 	uint64_t tcp6_inuse, udp6_inuse;
 
 	int has_net;

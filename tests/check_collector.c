@@ -655,6 +655,14 @@ START_TEST(old_kernel_leaves_groups_out)
 		ck_assert(!s->psi[r].present);
 	ck_assert_uint_eq(s->ntemps, 0);
 	ck_assert(s->has_cpu);
+	/* sockstat without sockstat6 (no IPv6): the v6 counts are unknown. */
+	ck_assert(s->has_sockstat);
+	ck_assert(!s->has_sockstat6);
+	snapshot_release(s);
+	collector_destroy(c);
+	c = collector_create(TREE("host2"), SYS("host2"), 1);
+	s = collector_sample(c, 0, 0);
+	ck_assert(s->has_sockstat6);
 	snapshot_release(s);
 	collector_destroy(c);
 }

@@ -40,6 +40,7 @@ START_TEST(node_exporter_names)
 	HAS(t, "node_procs_blocked 1\n");
 	HAS(t, "node_filefd_maximum 9.22337203685478e+18\n");
 	HAS(t, "node_sockstat_TCP_inuse 12\n");
+	HAS(t, "node_sockstat_TCP6_inuse 4\n");
 	HAS(t, "node_network_receive_bytes_total{device=\"wg0\"} 7\n");
 	HAS(t, "node_network_transmit_drop_total{device=\"wg0\"} 7\n");
 	HAS(t, "node_disk_read_bytes_total{device=\"sda\"} 51200\n");
@@ -76,6 +77,22 @@ START_TEST(labels_that_are_not_utf8)
 	HAS(t, "node_network_receive_bytes_total{device=\"w\xef\xbf\xbdg0\"} ");
 	HAS(t, "node_uname_info{nodename=\"caf\xef\xbf\xbd\\\"\",");
 	ck_assert_ptr_null(strchr(t, '\xff'));
+	free(t);
+	snapshot_release(s);
+}
+END_TEST
+
+/* A kernel without IPv6 has no sockstat6: no TCP6 series, rather than 0. */
+START_TEST(sockstat6_only_where_the_kernel_has_it)
+{
+	struct snapshot *s = fullsnap_new();
+	char *t;
+
+	s->has_sockstat6 = 0;
+	t = render(s);
+	HAS(t, "node_sockstat_TCP_inuse 12\n");
+	HASNT(t, "node_sockstat_TCP6_");
+	HASNT(t, "node_sockstat_UDP6_");
 	free(t);
 	snapshot_release(s);
 }
@@ -206,6 +223,7 @@ main(void)
 	tcase_add_test(tc, node_exporter_names);
 	tcase_add_test(tc, labels_are_escaped);
 	tcase_add_test(tc, labels_that_are_not_utf8);
+	tcase_add_test(tc, sockstat6_only_where_the_kernel_has_it);
 	tcase_add_test(tc, pressure_only_where_the_kernel_has_it);
 	tcase_add_test(tc, temperatures_have_unique_series);
 	tcase_add_test(tc, daemon_metrics);

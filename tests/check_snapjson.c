@@ -128,6 +128,7 @@ START_TEST(groups_and_values)
 	/* An interface seen once has counters but no rates yet. */
 	ck_assert(json_is_null(at(o, "network.interfaces.1.receive_bytes_per_second")));
 	ck_assert_int_eq(json_integer_value(at(o, "network.sockets.tcp_inuse")), 12);
+	ck_assert_int_eq(json_integer_value(at(o, "network.sockets.tcp6_inuse")), 4);
 	ck_assert_double_eq(json_real_value(at(o, "disks.0.io_time_seconds_total")), 12.345);
 	ck_assert_double_eq(json_real_value(at(o, "disks.0.busy_percent")), 25);
 	ck_assert(json_is_null(at(o, "disks.1.busy_percent")));
@@ -152,6 +153,13 @@ START_TEST(groups_and_values)
 	ck_assert_int_eq(json_integer_value(at(o, "daemon.requests.1.status")), 200);
 	ck_assert_int_eq(json_integer_value(at(o, "daemon.bytes_sent_total")), 123456);
 	ck_assert_double_eq(json_real_value(at(o, "daemon.collect_seconds")), 0.000321);
+	json_decref(o);
+	/* No sockstat6 (a kernel without IPv6): unknown, not 0. */
+	s->has_sockstat6 = 0;
+	o = to_json(s);
+	ck_assert_int_eq(json_integer_value(at(o, "network.sockets.tcp_inuse")), 12);
+	ck_assert(json_is_null(at(o, "network.sockets.tcp6_inuse")));
+	ck_assert(json_is_null(at(o, "network.sockets.udp6_inuse")));
 	json_decref(o);
 	snapshot_release(s);
 }

@@ -72,6 +72,8 @@ fullsnap_new(void)
 	s->sockets_used = 150;
 	s->tcp_inuse = 12;
 	s->udp_inuse = 3;
+	s->has_sockstat6 = 1;
+	s->tcp6_inuse = 4;
 
 	s->has_net = 1;
 	s->nnets = 2;
