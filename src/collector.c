@@ -640,28 +640,54 @@ sample_disks(collector_t *c, struct snapshot *s)
 }
 
 /*
- * Filesystems df(1) would list: not the kernel's pseudo filesystems, not
- * tmpfs unless asked, and not network filesystems, whose statvfs() blocks
- * the whole tick for as long as a dead server does not answer.
+ * Filesystems df(1) would list, less what node_exporter leaves out by
+ * default: not the kernel's pseudo filesystems, not tmpfs unless asked, not
+ * overlay, squashfs and iso9660 (a container's root, a snap, a CD: one per
+ * container or snap), and not network filesystems, whose statvfs() blocks
+ * the whole tick for as long as a dead server does not answer. Network ones
+ * are known by type, or as df(1) knows them: by a source with a ':'
+ * ("server:/export", "user@host:dir") or a leading "//" (SMB). Those of
+ * size 0 (other pseudo filesystems) are left out when statvfs() says so.
  */
 static int
-real_filesystem(const collector_t *c, const char *type)
+real_filesystem(const collector_t *c, const struct procfs_mount *m)
 {
 	static const char *const skip[] = {
 		"autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs",
 		"devpts", "devtmpfs", "efivarfs", "fusectl", "hugetlbfs", "mqueue", "nsfs",
-		"proc", "pstore", "ramfs", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs",
-		"sysfs", "tracefs", "iso9660", "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph",
-		"glusterfs", "9p", "afs", "fuse.sshfs", "fuse.gvfsd-fuse", "fuse.portal",
-		"fuse.lxcfs", "overlay",
+		"proc", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs",
+		"sysfs", "tracefs", "iso9660", "overlay", "erofs", "fuse.lxcfs", "fuse.portal",
+		"fuse.gvfsd-fuse",
+		/* network and cluster filesystems */
+		"nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "9p", "afs",
+		"coda", "lustre", "beegfs", "fhgfs", "gpfs", "ocfs2", "acfs", "auristorfs",
+		"fuse.sshfs", "fuse.glusterfs", "fuse.ceph-fuse", "fuse.rclone", "fuse.s3fs",
+		"fuse.gcsfuse", "fuse.davfs", "fuse.curlftpfs", "fuse.juicefs", "davfs",
 	};
 
-	if (strcmp(type, "tmpfs") == 0)
+	if (strchr(m->source, ':') != NULL || strncmp(m->source, "//", 2) == 0)
+		return 0;
+	if (strcmp(m->fstype, "tmpfs") == 0)
 		return c->include_tmpfs;
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (strcmp(type, skip[i]) == 0)
+		if (strcmp(m->fstype, skip[i]) == 0)
 			return 0;
 	return 1;
+}
+
+/*
+ * Of two mounts of one filesystem, whether a is listed rather than b (a
+ * before b in the table): as df, the one that shows more of it (its root
+ * nearer the filesystem's: a bind mount of a directory loses to the mount
+ * of the whole), then the shorter mount point, then the first.
+ */
+static int
+mount_wins(const struct procfs_mount *a, const struct procfs_mount *b)
+{
+	size_t ra = strlen(a->root), rb = strlen(b->root);
+	size_t ma = strlen(a->mountpoint), mb = strlen(b->mountpoint);
+
+	return ra != rb ? ra < rb : ma <= mb;
 }
 
 /* 1 when the mount table must be read again (or for the first time). */
@@ -701,9 +727,10 @@ mounts_changed(collector_t *c)
 
 /*
  * The mounts df would list, chosen once per mount table (not per tick): real
- * filesystems only (see real_filesystem), one line per device (bind mounts,
- * a file mounted over /etc/hosts in a container) at its shortest mount
- * point, and a mount point mounted over again only as its top mount.
+ * filesystems only (see real_filesystem), one line per filesystem (bind
+ * mounts, a file mounted over /etc/hosts in a container; but each btrfs
+ * subvolume, as df lists them) as mount_wins() picks, and a mount point
+ * mounted over again only as its top mount.
  */
 static void
 choose_filesystems(collector_t *c)
@@ -717,17 +744,17 @@ choose_filesystems(collector_t *c)
 	for (size_t i = 0; i < n; i++) {
 		int hidden = 0;
 
-		if (!real_filesystem(c, m[i].fstype))
+		if (!real_filesystem(c, &m[i]))
 			continue;
 		for (size_t j = i + 1; j < n && !hidden; j++)
 			hidden = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
 		for (size_t j = 0; j < n && !hidden; j++) {
-			if (j == i || !real_filesystem(c, m[j].fstype) ||
+			if (j == i || !real_filesystem(c, &m[j]) ||
 			    strcmp(m[j].mountpoint, m[i].mountpoint) == 0)
 				continue;
-			if (m[j].major == m[i].major && m[j].minor == m[i].minor)
-				hidden = strlen(m[j].mountpoint) < strlen(m[i].mountpoint) ||
-				    (strlen(m[j].mountpoint) == strlen(m[i].mountpoint) && j < i);
+			if (m[j].major == m[i].major && m[j].minor == m[i].minor &&
+			    m[j].subvolid == m[i].subvolid)
+				hidden = j < i ? mount_wins(&m[j], &m[i]) : !mount_wins(&m[i], &m[j]);
 		}
 		if (hidden)
 			continue;
@@ -766,6 +793,8 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		    m->mountpoint);
 		if (statvfs(path, &v) == -1)
 			continue;	/* not ours to see (EACCES), or gone since */
+		if (v.f_blocks == 0)
+			continue;	/* a pseudo filesystem, as df hides them */
 		f = &s->filesystems[s->nfilesystems++];
 		f->mountpoint = xstrdup(m->mountpoint);
 		f->device = xstrdup(m->source);
@@ -773,7 +802,8 @@ sample_filesystems(collector_t *c, struct snapshot *s)
 		f->size_bytes = (uint64_t)v.f_blocks * v.f_frsize;
 		f->free_bytes = (uint64_t)v.f_bfree * v.f_frsize;
 		f->available_bytes = (uint64_t)v.f_bavail * v.f_frsize;
-		f->used_bytes = (uint64_t)(v.f_blocks - v.f_bfree) * v.f_frsize;
+		f->used_bytes = v.f_bfree < v.f_blocks ?
+		    (uint64_t)(v.f_blocks - v.f_bfree) * v.f_frsize : 0;
 		f->files = v.f_files;
 		f->files_free = v.f_ffree;
 		/* Not statvfs's ST_RDONLY: that is this mount's flag (see procfs). */

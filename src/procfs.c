@@ -909,6 +909,27 @@ has_option(const char *opts, const char *want)
 	}
 }
 
+/* The number after key ("subvolid=") among comma-separated opts; 0 if none. */
+static uint64_t
+option_u64(const char *opts, const char *key)
+{
+	size_t n = strlen(key), len;
+	uint64_t v;
+	const char *p;
+
+	for (;;) {
+		len = strcspn(opts, ",");
+		if (len > n && strncmp(opts, key, n) == 0) {
+			p = opts + n;
+			if (parse_u64(&p, &v) == 0 && p == opts + len)
+				return v;
+		}
+		if (opts[len] == '\0')
+			return 0;
+		opts += len + 1;
+	}
+}
+
 /*
  * "36 35 98:0 /root /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=..."
  * The kernel separates fields with one space and escapes spaces inside them.
@@ -946,17 +967,20 @@ mount_line(char *line, void *rec)
 	    parse_u64(&p, &minor) == -1 || *p != '\0' ||
 	    major > UINT_MAX || minor > UINT_MAX)
 		return -1;
+	unescape_octal(root);
 	unescape_octal(mountpoint);
 	unescape_octal(source);
 	unescape_octal(fstype);
 	m->major = (unsigned)major;
 	m->minor = (unsigned)minor;
+	m->subvolid = option_u64(superopts, "subvolid=");
 	/*
 	 * The filesystem's own flag, not this mount's: under systemd's
 	 * ProtectSystem=strict every mount the service sees is read-only,
 	 * while the disks themselves are not.
 	 */
 	m->readonly = has_option(superopts, "ro");
+	m->root = xstrdup(root);
 	m->mountpoint = xstrdup(mountpoint);
 	m->fstype = xstrdup(fstype);
 	m->source = xstrdup(source);
@@ -998,6 +1022,7 @@ procfs_mounts_free(struct procfs_mount *mounts, size_t n)
 	if (mounts == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
+		free(mounts[i].root);
 		free(mounts[i].mountpoint);
 		free(mounts[i].fstype);
 		free(mounts[i].source);

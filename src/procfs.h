@@ -115,7 +115,9 @@ void procfs_disks_free(struct procfs_disk *disks, size_t n);
 /* One line of /proc/self/mountinfo, octal escapes (\040 ...) decoded. */
 struct procfs_mount {
 	char *mountpoint, *fstype, *source;	/* heap */
+	char *root;		/* heap: what of the filesystem is mounted ("/": all of it) */
 	unsigned major, minor;
+	uint64_t subvolid;	/* btrfs: the subvolume's id ("subvolid="); else 0 */
 	int readonly;		/* "ro" among the filesystem's (super) options */
 };
 

@@ -567,6 +567,31 @@ START_TEST(filesystems_as_df_lists_them)
 END_TEST
 
 /*
+ * df's choices: each btrfs subvolume is listed (one device number for all);
+ * of two mounts of one filesystem the one of its root wins over a bind
+ * mount of a directory below it, though at a shorter mount point; network
+ * filesystems are left out by type, and by a source that names a server.
+ */
+START_TEST(filesystems_chosen_as_df_chooses)
+{
+	collector_t *c = collector_create(TREE("df-rules"), "/nonexistent", 1);
+	const char *const want[] = { "/", "/home", "/boot", "/mnt/usb" };
+	struct snapshot *s;
+
+	collector_set_filesystems(c, ROOTFS, 0);
+	s = collector_sample(c, 0, SEC);
+	ck_assert(s->has_filesystems);
+	for (size_t i = 0; i < s->nfilesystems; i++)
+		printf("df-rules: %s\n", s->filesystems[i].mountpoint);
+	ck_assert_uint_eq(s->nfilesystems, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
+/*
  * In a container with the host's root at rootfs, the host's filesystems are
  * in the mount table of the host's init (PROCFS/1): PROCFS/self is the
  * daemon's, the container's own (overlay /, /host, /etc/hosts).
@@ -744,6 +769,7 @@ main(void)
 	tcase_add_test(tc, whole_disks_resets_and_new_disks);
 	tcase_add_test(tc, filesystems_as_df_lists_them);
 	tcase_add_test(tc, container_lists_the_hosts_filesystems);
+	tcase_add_test(tc, filesystems_chosen_as_df_chooses);
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
 	tcase_add_test(tc, hostile_names_round_trip);

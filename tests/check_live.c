@@ -333,7 +333,11 @@ START_TEST(mounts_and_unmounts_show_at_the_next_tick)
 }
 END_TEST
 
-/* mountinfo is a seq_file too: 100 mounts are some 10 KB of it. */
+/*
+ * mountinfo is a seq_file too: 100 mounts are some 10 KB of it. And a
+ * filesystem of size 0 (ramfs here; other pseudo filesystems) is not
+ * listed, as df does not list it.
+ */
 START_TEST(many_mounts_all_listed)
 {
 	enum { NMOUNTS = 100 };
@@ -353,9 +357,15 @@ START_TEST(many_mounts_all_listed)
 		ck_assert_int_eq(mkdir(sub, 0700), 0);
 		ck_assert_int_eq(mount("sse-test", sub, "tmpfs", 0, "size=1m"), 0);
 	}
+	snprintf(sub, sizeof(sub), "%s/ramfs", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(mount("sse-test", sub, "ramfs", 0, NULL), 0);
 	c = collector_create("/proc", "/sys", 1);
 	collector_set_filesystems(c, "/", 1);
 	s = collector_sample(c, 0, 1000000000);
+	ck_assert_msg(!has_mountpoint(s, sub), "ramfs (size 0) at %s is listed", sub);
+	umount(sub);
+	rmdir(sub);
 	for (int i = 0; i < NMOUNTS; i++) {
 		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
 		if (!has_mountpoint(s, sub)) {

@@ -651,6 +651,26 @@ static const struct {
 	{ "escape", mounts_escape, NELEM(mounts_escape) },
 };
 
+/* What of the filesystem a mount shows, and which btrfs subvolume. */
+START_TEST(mountinfo_root_and_subvolume)
+{
+	static const struct { const char *root; uint64_t subvolid; } want[] = {
+		{ "/@", 256 }, { "/@home", 257 }, { "/@home/shared", 257 }, { "/", 0 },
+		{ "/export", 0 }, { "/", 0 },
+	};
+	struct procfs_mount *m;
+	size_t n;
+
+	ck_assert_int_eq(procfs_read_mountinfo(proc_dir("df-rules"), "self", &m, &n), 0);
+	ck_assert_uint_eq(n, 9);
+	for (size_t i = 0; i < NELEM(want); i++) {
+		ck_assert_str_eq(m[i].root, want[i].root);
+		ck_assert_uint_eq(m[i].subvolid, want[i].subvolid);
+	}
+	procfs_mounts_free(m, n);
+}
+END_TEST
+
 START_TEST(mountinfo_exact)
 {
 	struct procfs_mount *m;
@@ -1095,6 +1115,7 @@ procfs_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mountinfo");
+	tcase_add_test(tc, mountinfo_root_and_subvolume);
 	tcase_add_loop_test(tc, mountinfo_exact, 0, NELEM(mount_cases));
 	suite_add_tcase(s, tc);
 
