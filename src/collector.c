@@ -67,8 +67,10 @@ struct collector {
 	int prev_vmstat_ok;
 	struct procfs_netdev *prev_nets;
 	size_t prev_nnets;
+	int *prev_net_virtual;		/* sysfs_net_is_virtual() of each of prev_nets */
 	struct procfs_disk *prev_disks;
 	size_t prev_ndisks;
+	int *prev_disk_stacked;		/* sysfs_disk_is_stacked() of each of prev_disks */
 	double render_seconds;		/* CPU time of the last render */
 	char main_tid[24];		/* the main thread's entry in /proc/self/task */
 	double self_cpu_seconds;	/* the daemon's CPU time, when last taken */
@@ -157,7 +159,9 @@ collector_destroy(collector_t *c)
 		return;
 	procfs_stat_free(&c->prev_stat);
 	procfs_netdev_free(c->prev_nets, c->prev_nnets);
+	free(c->prev_net_virtual);
 	procfs_disks_free(c->prev_disks, c->prev_ndisks);
+	free(c->prev_disk_stacked);
 	forget_mounts(c);
 	procfs_close_files();
 	pthread_cond_destroy(&c->wake);
@@ -517,12 +521,17 @@ sample_net(collector_t *c, struct snapshot *s)
 	struct procfs_netdev *devs = NULL;
 	size_t n = 0;
 
+	int *virt;
+
 	if (!track(c, SRC_NETDEV, procfs_read_netdev(c->procfs, &devs, &n) == 0)) {
 		procfs_netdev_free(c->prev_nets, c->prev_nnets);
+		free(c->prev_net_virtual);
 		c->prev_nets = NULL;
+		c->prev_net_virtual = NULL;
 		c->prev_nnets = 0;
 		return;
 	}
+	virt = xcalloc(n ? n : 1, sizeof(*virt));
 	if (n > COLLECTOR_MAX_DEVICES)
 		too_many(c, "network interfaces");
 	s->has_net = 1;
@@ -551,11 +560,17 @@ sample_net(collector_t *c, struct snapshot *s)
 		for (int k = 0; k < NET_COUNTERS; k++)
 			counter_set(&s->nets[i].c[k], now[k], p ? &before[k] : NULL,
 			    s->elapsed_seconds);
+		/* Asked of sysfs when the interface appears (or was re-created). */
+		virt[i] = p != NULL ? c->prev_net_virtual[p - c->prev_nets] :
+		    sysfs_net_is_virtual(c->sysfs, d->name);
+		s->nets[i].is_virtual = virt[i];
 	}
 	qsort(s->nets, s->nnets, sizeof(*s->nets), by_name);
 	procfs_netdev_free(c->prev_nets, c->prev_nnets);
+	free(c->prev_net_virtual);
 	c->prev_nets = devs;
 	c->prev_nnets = n;
+	c->prev_net_virtual = virt;
 }
 
 /* loop, ram and zram devices that never did any I/O: there are dozens. */
@@ -581,12 +596,19 @@ sample_disks(collector_t *c, struct snapshot *s)
 	struct procfs_disk *disks = NULL;
 	size_t n = 0;
 
+	int *stacked;
+
 	if (!track(c, SRC_DISKSTATS, procfs_read_diskstats(c->procfs, &disks, &n) == 0)) {
 		procfs_disks_free(c->prev_disks, c->prev_ndisks);
+		free(c->prev_disk_stacked);
 		c->prev_disks = NULL;
+		c->prev_disk_stacked = NULL;
 		c->prev_ndisks = 0;
 		return;
 	}
+	stacked = xcalloc(n ? n : 1, sizeof(*stacked));
+	for (size_t i = 0; i < n; i++)
+		stacked[i] = -1;	/* not asked: a disk skipped (partition, idle loop) */
 	s->has_disks = 1;
 	s->disks = xcalloc(n ? n : 1, sizeof(*s->disks));
 	for (size_t i = 0; i < n; i++) {
@@ -611,6 +633,11 @@ sample_disks(collector_t *c, struct snapshot *s)
 			p = NULL;
 		o = &s->disks[s->ndisks++];
 		o->name = xstrdup(d->name);
+		/* Asked of sysfs when the disk appears (or was re-attached). */
+		stacked[i] = p != NULL ? c->prev_disk_stacked[p - c->prev_disks] : -1;
+		if (stacked[i] == -1)
+			stacked[i] = sysfs_disk_is_stacked(c->sysfs, d->name);
+		o->stacked = stacked[i];
 		counter_set(&o->c[DISK_READS], d->reads, p ? &p->reads : NULL, el);
 		counter_set(&o->c[DISK_WRITES], d->writes, p ? &p->writes : NULL, el);
 		/* diskstats counts 512-byte sectors whatever the device's sector size. */
@@ -635,8 +662,10 @@ sample_disks(collector_t *c, struct snapshot *s)
 		}
 	}
 	procfs_disks_free(c->prev_disks, c->prev_ndisks);
+	free(c->prev_disk_stacked);
 	c->prev_disks = disks;
 	c->prev_ndisks = n;
+	c->prev_disk_stacked = stacked;
 }
 
 /*

@@ -70,22 +70,57 @@ html_history_free(html_history_t *h)
 	free(h);
 }
 
-/* The sum of counter k's rates over n entries of stride bytes; NAN if none has a rate. */
-static double
-sum_rates(const struct snapshot_counter *first, size_t n, size_t stride)
+/*
+ * The host's disk traffic: the sum over its disks, but not over those built
+ * on others (dm, md), whose I/O their disks count again. NAN if none has a
+ * rate.
+ */
+static void
+sum_disks(const struct snapshot *s, double *rd, double *wr)
 {
-	double sum = 0;
 	int any = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct snapshot_counter *c = (const void *)((const char *)first + i * stride);
+	*rd = *wr = 0;
+	for (size_t i = 0; i < s->ndisks; i++) {
+		const struct snapshot_disk *d = &s->disks[i];
 
-		if (c->per_second >= 0) {
-			sum += c->per_second;
+		if (d->stacked || d->c[DISK_READ_BYTES].per_second < 0 ||
+		    d->c[DISK_WRITTEN_BYTES].per_second < 0)
+			continue;
+		*rd += d->c[DISK_READ_BYTES].per_second;
+		*wr += d->c[DISK_WRITTEN_BYTES].per_second;
+		any = 1;
+	}
+	if (!any)
+		*rd = *wr = NAN;
+}
+
+/*
+ * The host's network traffic: the sum over its NICs, not over virtual
+ * interfaces (a bridge, a veth, a VPN), whose packets a NIC carries too;
+ * over every interface but lo where there is no NIC (a container). NAN if
+ * none has a rate.
+ */
+static void
+sum_nets(const struct snapshot *s, double *rx, double *tx)
+{
+	int any = 0;
+
+	for (int nics = 1; nics >= 0 && !any; nics--) {
+		*rx = *tx = 0;
+		for (size_t i = 0; i < s->nnets; i++) {
+			const struct snapshot_net *n = &s->nets[i];
+
+			if ((nics && n->is_virtual) || strcmp(n->name, "lo") == 0 ||
+			    n->c[NET_RX_BYTES].per_second < 0 || n->c[NET_TX_BYTES].per_second < 0)
+				continue;
+			*rx += n->c[NET_RX_BYTES].per_second;
+			*tx += n->c[NET_TX_BYTES].per_second;
 			any = 1;
 		}
 	}
-	return any ? sum : NAN;
+	if (!any)
+		*rx = *tx = NAN;
 }
 
 void
@@ -115,33 +150,15 @@ html_history_push(html_history_t *h, const struct snapshot *s)
 	}
 	p->net_rx = p->net_tx = NAN;
 	if (s->has_net) {
-		double rx = 0, tx = 0;
-		int any = 0;
-
-		for (size_t i = 0; i < s->nnets; i++) {
-			const struct snapshot_net *n = &s->nets[i];
-
-			if (strcmp(n->name, "lo") == 0)
-				continue;
-			if (n->c[NET_RX_BYTES].per_second >= 0 && n->c[NET_TX_BYTES].per_second >= 0) {
-				rx += n->c[NET_RX_BYTES].per_second;
-				tx += n->c[NET_TX_BYTES].per_second;
-				any = 1;
-			}
-		}
-		if (any || s->nnets == 0) {
-			p->net_rx = rx;
-			p->net_tx = tx;
-		}
+		sum_nets(s, &p->net_rx, &p->net_tx);
+		if (s->nnets == 0)
+			p->net_rx = p->net_tx = 0;
 	}
 	p->disk_read = p->disk_write = NAN;
-	if (s->has_disks && s->ndisks > 0) {
-		p->disk_read = sum_rates(&s->disks[0].c[DISK_READ_BYTES], s->ndisks, sizeof(*s->disks));
-		p->disk_write = sum_rates(&s->disks[0].c[DISK_WRITTEN_BYTES], s->ndisks,
-		    sizeof(*s->disks));
-	} else if (s->has_disks) {
+	if (s->has_disks && s->ndisks > 0)
+		sum_disks(s, &p->disk_read, &p->disk_write);
+	else if (s->has_disks)
 		p->disk_read = p->disk_write = 0;
-	}
 	h->head = (h->head + 1) % h->window;
 	if (h->count < h->window)
 		h->count++;

@@ -61,6 +61,7 @@ extern const char *const snapshot_net_counter_names[NET_COUNTERS];
 struct snapshot_net {
 	char *name;			/* owned; as /proc/net/dev spells it */
 	struct snapshot_counter c[NET_COUNTERS];
+	int is_virtual;			/* no device (sysfs): lo, bridge, veth, VPN */
 };
 
 enum snapshot_disk_counter {
@@ -74,6 +75,7 @@ struct snapshot_disk {
 	char *name;			/* owned; "sda", "nvme0n1" */
 	struct snapshot_counter c[DISK_COUNTERS];	/* DISK_IO_SECONDS total is in ms */
 	double busy_percent;		/* share of the tick with I/O in flight; < 0 unknown */
+	int stacked;			/* built on other disks (dm, md): counts their I/O */
 };
 
 struct snapshot_fs {

@@ -117,6 +117,63 @@ sysfs_read_cpufreq(const char *sysfs, unsigned cpu, double *hertz)
 	return 0;
 }
 
+/* A name /proc gives us, safe as one path component below sysfs. */
+static int
+is_name(const char *name)
+{
+	return *name != '\0' && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+	    strchr(name, '/') == NULL;
+}
+
+int
+sysfs_net_is_virtual(const char *sysfs, const char *name)
+{
+	char *dir, *path;
+	int virtual = 0;
+
+	if (!is_name(name))
+		return 0;
+	dir = xpathjoin(sysfs, "class/net");
+	path = xpathjoin(dir, name);
+	free(dir);
+	if (faccessat(AT_FDCWD, path, F_OK, 0) == 0) {
+		dir = path;
+		path = xpathjoin(dir, "device");
+		free(dir);
+		virtual = faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) != 0;
+	}
+	free(path);
+	return virtual;
+}
+
+int
+sysfs_disk_is_stacked(const char *sysfs, const char *name)
+{
+	char *rel, *path, *p;
+	struct dirent *e;
+	DIR *d;
+	int stacked = 0;
+
+	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	rel = xpathjoin("block", name);
+	for (p = rel + strlen("block/"); *p != '\0'; p++)
+		if (*p == '/')
+			*p = '!';	/* as sysfs_is_whole_disk */
+	path = xpathjoin(sysfs, rel);
+	free(rel);
+	rel = path;
+	path = xpathjoin(rel, "slaves");
+	free(rel);
+	if ((d = opendir(path)) != NULL) {
+		while (!stacked && (e = readdir(d)) != NULL)
+			stacked = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+		closedir(d);
+	}
+	free(path);
+	return stacked;
+}
+
 int
 sysfs_is_whole_disk(const char *sysfs, const char *name)
 {

@@ -29,6 +29,19 @@ int sysfs_read_cpufreq(const char *sysfs, unsigned cpu, double *hertz);
  */
 int sysfs_is_whole_disk(const char *sysfs, const char *name);
 
+/*
+ * 1 when network interface NAME is virtual: SYSFS/class/net/NAME exists
+ * without a device/ link (lo, a bridge, a veth, a bond, a VPN: traffic that
+ * a NIC also carries); 0 for a NIC, and when sysfs cannot tell.
+ */
+int sysfs_net_is_virtual(const char *sysfs, const char *name);
+
+/*
+ * 1 when disk NAME is built on other disks (SYSFS/block/NAME/slaves/ is not
+ * empty: device-mapper, md RAID), whose I/O those disks count again; else 0.
+ */
+int sysfs_disk_is_stacked(const char *sysfs, const char *name);
+
 /* One temperature sensor. */
 struct sysfs_temp {
 	char *chip;	/* heap: hwmon "name" file, or the thermal zone's "type" */

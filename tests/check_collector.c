@@ -567,6 +567,37 @@ START_TEST(filesystems_as_df_lists_them)
 END_TEST
 
 /*
+ * Which interfaces are virtual and which disks are built on others, asked of
+ * sysfs when a device appears and kept while it stays.
+ */
+START_TEST(virtual_interfaces_and_stacked_disks)
+{
+	collector_t *c = collector_create(TREE("stacked"), SYS("stacked"), 1);
+	static const char *const nets[] = { "br0", "eth0", "lo", "veth1" };
+	static const int net_virtual[] = { 1, 0, 1, 1 };
+	static const char *const disks[] = { "sda", "sdb", "dm-0" };
+	static const int disk_stacked[] = { 0, 0, 1 };
+
+	for (int round = 0; round < 2; round++) {
+		struct snapshot *s = collector_sample(c, 0, (round + 1) * SEC);
+
+		ck_assert_uint_eq(s->nnets, 4);
+		for (size_t i = 0; i < 4; i++) {
+			ck_assert_str_eq(s->nets[i].name, nets[i]);
+			ck_assert_int_eq(s->nets[i].is_virtual, net_virtual[i]);
+		}
+		ck_assert_uint_eq(s->ndisks, 3);
+		for (size_t i = 0; i < 3; i++) {
+			ck_assert_str_eq(s->disks[i].name, disks[i]);
+			ck_assert_int_eq(s->disks[i].stacked, disk_stacked[i]);
+		}
+		snapshot_release(s);
+	}
+	collector_destroy(c);
+}
+END_TEST
+
+/*
  * df's choices: each btrfs subvolume is listed (one device number for all);
  * of two mounts of one filesystem the one of its root wins over a bind
  * mount of a directory below it, though at a shorter mount point; network
@@ -770,6 +801,7 @@ main(void)
 	tcase_add_test(tc, filesystems_as_df_lists_them);
 	tcase_add_test(tc, container_lists_the_hosts_filesystems);
 	tcase_add_test(tc, filesystems_chosen_as_df_chooses);
+	tcase_add_test(tc, virtual_interfaces_and_stacked_disks);
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
 	tcase_add_test(tc, hostile_names_round_trip);

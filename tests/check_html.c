@@ -242,6 +242,41 @@ START_TEST(history_window)
 }
 END_TEST
 
+/*
+ * The charts show the host's traffic once: a bridge, a veth or a VPN
+ * carries packets a NIC carries too, and a dm or md disk the I/O of the
+ * disks below it. Where there is no NIC (a container), every interface.
+ */
+START_TEST(stacked_devices_counted_once)
+{
+	html_history_t *h = html_history_new(5);
+	struct snapshot *s = fullsnap_new();
+	char *svg;
+
+	s->nets[1].c[NET_RX_BYTES].per_second = 1 << 20;	/* wg0 */
+	s->nets[1].c[NET_TX_BYTES].per_second = 1 << 20;
+	s->nets[1].is_virtual = 1;
+	s->disks[1].stacked = 1;	/* a dm device on sda, say */
+	html_history_push(h, s);
+	svg = chart(HTML_CHART_NETWORK, h);
+	ck_assert_msg(strstr(svg, "receive 10 B/s, transmit 50 B/s") != NULL, "%s", svg);
+	free(svg);
+	svg = chart(HTML_CHART_DISK, h);
+	ck_assert_msg(strstr(svg, "read 2.50 KiB/s, write 3.00 KiB/s") != NULL, "%s", svg);
+	free(svg);
+	html_history_free(h);
+
+	h = html_history_new(5);
+	s->nets[0].is_virtual = 1;	/* no NIC at all: a container's veth and VPN */
+	html_history_push(h, s);
+	svg = chart(HTML_CHART_NETWORK, h);
+	ck_assert_msg(strstr(svg, "receive 1.00 MiB/s, transmit 1.00 MiB/s") != NULL, "%s", svg);
+	free(svg);
+	html_history_free(h);
+	snapshot_release(s);
+}
+END_TEST
+
 /* A window of 600 ticks is drawn as 120 averages of 5 ticks each. */
 START_TEST(long_window_is_averaged)
 {
@@ -378,6 +413,7 @@ main(void)
 	tcase_add_test(tc, filesystem_use_rounds_up_as_df);
 	tcase_add_test(tc, hostile_names_are_escaped);
 	tcase_add_test(tc, history_window);
+	tcase_add_test(tc, stacked_devices_counted_once);
 	tcase_add_test(tc, long_window_is_averaged);
 	tcase_add_test(tc, html_event_fragments);
 	tcase_add_test(tc, render_events_share_cards);

@@ -116,6 +116,48 @@ START_TEST(whole_disk)
 }
 END_TEST
 
+/* ---- stacked and virtual devices ----------------------------------------- */
+
+static const struct {
+	const char *tree, *name;
+	int want;
+} virtual_cases[] = {
+	{ "stacked", "eth0", 0 },	/* class/net/eth0/device: a NIC */
+	{ "stacked", "br0", 1 },
+	{ "stacked", "veth1", 1 },
+	{ "stacked", "lo", 1 },
+	{ "stacked", "gone0", 0 },	/* not in sysfs: cannot tell */
+	{ "stacked", "..", 0 },
+	{ "stacked", "eth0/device", 0 },
+	{ "host2", "eth0", 0 },		/* no class/net at all */
+};
+
+START_TEST(net_virtual)
+{
+	ck_assert_int_eq(sysfs_net_is_virtual(sys_dir(virtual_cases[_i].tree),
+	    virtual_cases[_i].name), virtual_cases[_i].want);
+}
+END_TEST
+
+static const struct {
+	const char *tree, *name;
+	int want;
+} stacked_cases[] = {
+	{ "stacked", "dm-0", 1 },	/* block/dm-0/slaves/sda */
+	{ "stacked", "sda", 0 },	/* no slaves/ */
+	{ "stacked", "sdb", 0 },
+	{ "stacked", "nope", 0 },
+	{ "stacked", "..", 0 },
+	{ "host2", "sda", 0 },
+};
+
+START_TEST(disk_stacked)
+{
+	ck_assert_int_eq(sysfs_disk_is_stacked(sys_dir(stacked_cases[_i].tree),
+	    stacked_cases[_i].name), stacked_cases[_i].want);
+}
+END_TEST
+
 /* ---- temperatures -------------------------------------------------------- */
 
 struct temp_want {
@@ -216,6 +258,8 @@ sysfs_suite(void)
 
 	tc = tcase_create("block");
 	tcase_add_loop_test(tc, whole_disk, 0, NELEM(disk_cases));
+	tcase_add_loop_test(tc, net_virtual, 0, NELEM(virtual_cases));
+	tcase_add_loop_test(tc, disk_stacked, 0, NELEM(stacked_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("temps");
