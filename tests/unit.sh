@@ -46,3 +46,72 @@ nofile=$(sed -n 's/^LimitNOFILE=\([0-9]*\)$/\1/p' "$unit")
 grep -qx 'TasksMax=infinity' "$unit" || fail "TasksMax= must not cap the stream threads"
 grep -qx 'ListenStream=127.0.0.1:9730' "$tmp/sse-metricsd.socket" || fail "the socket's address"
 echo "the unit has every sandbox setting"
+
+# The syscall filter, as systemd merges its lines: the first allow list
+# denies everything else; a later "~" line takes calls out, a later plain
+# line puts them back. Every system call the daemon makes (strace, while a
+# stream, a scrape, a reload and a stop happen) must stay allowed: a denied
+# one fails with EPERM (SystemCallErrorNumber=), and the daemon runs on
+# without what it asked for (sched_setaffinity: stream_affinity, silently).
+command -v strace >/dev/null || { echo "strace is missing (apt-get install strace)"; exit 1; }
+# A sanitizer's runtime makes calls of its own (tests/sanitize.sh's builds).
+if ldd ./src/sse-metricsd | grep -Eq 'lib(a|t|ub)san'; then
+	echo "syscall filter: not checked with a sanitizer build"
+	exit 0
+fi
+expand() {	# a group or a call -> the calls, one per line
+	case $1 in
+	@*) systemd-analyze syscall-filter "$1" | sed -n 's/^    \([^#].*\)$/\1/p' |
+		while read -r e; do expand "$e"; done ;;
+	*) echo "$1" ;;
+	esac
+}
+: >"$tmp/allowed"
+first=yes
+sed -n 's/^SystemCallFilter=//p' "$unit" >"$tmp/filters"
+while read -r line; do
+	case $line in
+	'~'*) op=remove; line=${line#\~} ;;
+	*) op=add ;;
+	esac
+	[ $first = no ] || [ $op = add ] || fail "the first SystemCallFilter= is a deny list"
+	first=no
+	for tok in $line; do expand "$tok"; done | sort -u >"$tmp/these"
+	if [ $op = add ]; then
+		sort -u "$tmp/allowed" "$tmp/these" -o "$tmp/allowed"
+	else
+		comm -23 "$tmp/allowed" "$tmp/these" >"$tmp/left" && mv "$tmp/left" "$tmp/allowed"
+	fi
+done <"$tmp/filters"
+[ -s "$tmp/allowed" ] || fail "no SystemCallFilter= allows anything"
+
+cat >"$tmp/d.conf" <<CONF
+listen = 127.0.0.1:0
+interval = 0.2
+CONF
+strace -f -qq -c -o "$tmp/strace" ./src/sse-metricsd -c "$tmp/d.conf" 2>"$tmp/d.log" &
+spid=$!
+url=
+for _ in $(seq 200); do
+	url=$(sed -n 's|.*listening on \(http://[^ ]*/\).*|\1|p' "$tmp/d.log" | head -n 1)
+	[ -n "$url" ] && break
+	sleep 0.05
+done
+[ -n "$url" ] || { cat "$tmp/d.log"; kill "$spid"; fail "the daemon did not start under strace"; }
+curl -s --max-time 2 -o /dev/null "${url}events" || true
+curl -sf -o /dev/null "${url}metrics" || fail "/metrics under strace"
+curl -sf -o /dev/null "${url}api/snapshot" || fail "/api/snapshot under strace"
+dpid=$(pgrep -P "$spid" -x sse-metricsd || true)
+[ -n "$dpid" ] || fail "no daemon under strace"
+kill -HUP "$dpid"
+sleep 0.5
+kill -TERM "$dpid"
+wait "$spid" || true
+# The summary's last column is the call's name.
+awk 'NF >= 5 && $NF ~ /^[a-z_0-9]+$/ && $NF != "total" && $NF != "syscall" { print $NF }' \
+	"$tmp/strace" | sort -u >"$tmp/made"
+[ -s "$tmp/made" ] || { cat "$tmp/strace"; fail "strace saw no system call"; }
+grep -qx sched_setaffinity "$tmp/made" || fail "the daemon pinned no thread (stream_affinity)"
+denied=$(comm -23 "$tmp/made" "$tmp/allowed")
+[ -z "$denied" ] || fail "the unit's SystemCallFilter= denies what the daemon calls:" $denied
+echo "the syscall filter allows all $(wc -l <"$tmp/made") calls the daemon made"
