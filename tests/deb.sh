@@ -17,8 +17,8 @@ for tool in dpkg-buildpackage lintian apt-get systemd-analyze; do
 	command -v "$tool" >/dev/null || { echo "deb.sh: $tool is missing (scripts/deps)"; exit 1; }
 done
 if dpkg-query -W -f='${Status}' sse-metricsd 2>/dev/null | grep -q 'ok installed'; then
-	echo "deb.sh: sse-metricsd is installed already; this test would replace and purge it"
-	exit 1
+	echo "deb.sh: SKIP: sse-metricsd is installed here; this test would replace and purge it"
+	exit 0
 fi
 
 work=$(mktemp -d /tmp/sse-metricsd-deb.XXXXXX)
@@ -61,6 +61,17 @@ dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' |
 diff -u "$work/make-files" "$work/deb-files" ||
 	fail "make install and the package install different files (above)"
 echo "make install DESTDIR: the same $(wc -l <"$work/make-files") files as the package"
+
+step "maintainer scripts: an upgrade keeps the socket, a removal stops it"
+dpkg-deb -e "$deb" "$work/control"
+for s in preinst postinst prerm postrm; do touch "$work/control/$s"; done
+! grep -q "stop.*sse-metricsd\.socket" "$work/control/preinst" ||
+	fail "preinst stops sse-metricsd.socket on upgrade: nothing starts it again"
+grep -q "start.*sse-metricsd\.socket" "$work/control/postinst" ||
+	fail "postinst does not start sse-metricsd.socket again (where it is enabled)"
+grep -q "stop.*sse-metricsd\.socket" "$work/control/prerm" ||
+	fail "prerm leaves sse-metricsd.socket listening after a removal"
+echo "maintainer scripts: the socket is kept on upgrade, stopped on removal"
 
 step "lintian"
 # Errors and warnings fail; info and pedantic tags are listed, not judged.
