@@ -36,6 +36,12 @@ log_init(int v)
 	to_journal = stderr_is_journal();
 }
 
+int
+log_to_journal(void)
+{
+	return to_journal;
+}
+
 void
 log_set_verbosity(int v)
 {

@@ -14,6 +14,9 @@
 /* Set up the destination; verbosity 0 logs info and above, 1 adds debug. */
 void log_init(int verbosity);
 
+/* 1 when stderr is the journal (lines carry "<N>" priorities). */
+int log_to_journal(void);
+
 /* Change the verbosity at run time. */
 void log_set_verbosity(int verbosity);
 

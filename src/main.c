@@ -49,16 +49,34 @@ usage(FILE *out)
 
 /*
  * Load the configuration. A missing default file means built-in defaults;
- * a missing named file is an error. Errors go to stderr as FILE:LINE: ...
+ * a missing named file is an error. Errors go to stderr as FILE:LINE: ...;
+ * to the journal each at its priority (an error at start, a warning at a
+ * reload, which keeps the running configuration), so that journalctl -p
+ * warning shows them, not only the line that says there were some.
  */
 static int
-load_config(const char *path, int named, struct config *c)
+load_config(const char *path, int named, struct config *c, int reloading)
 {
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *errors;
+	int r;
+
 	if (!named && access(path, F_OK) == -1 && errno == ENOENT) {
 		config_defaults(c);
 		return 0;
 	}
-	return config_load(path, c, stderr);
+	if (!log_to_journal() || (errors = open_memstream(&text, &len)) == NULL)
+		return config_load(path, c, stderr);
+	r = config_load(path, c, errors);
+	fclose(errors);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (reloading)
+			log_warnx("%s", line);
+		else
+			log_fatal("%s", line);
+	free(text);
+	return r;
 }
 
 /* One descriptor per stream plus a few: raise the soft limit to the hard one. */
@@ -91,7 +109,7 @@ reload(const char *path, int named, int listen_fixed, struct config *running,
 	size_t nkeys;
 
 	log_info("reloading %s", path);
-	if (load_config(path, named, &next) == -1) {
+	if (load_config(path, named, &next, 1) == -1) {
 		log_warnx("%s has errors (above); keeping the running configuration", path);
 		return;
 	}
@@ -156,7 +174,7 @@ main(int argc, char **argv)
 	}
 	log_init(verbosity);
 
-	if (load_config(path, named, &cfg) == -1)
+	if (load_config(path, named, &cfg, 0) == -1)
 		return 1;
 	if (listen_arg != NULL) {
 		const char *why;

@@ -1957,6 +1957,9 @@ struct run {
 	struct dbuf out, err;
 };
 
+/* run_cli() with stderr as journald's: JOURNAL_STREAM names the pipe. */
+static int cli_journal;
+
 /* Run the daemon with args (NULL-terminated) to its end, at most 10 s. */
 static void
 run_cli(struct run *r, ...)
@@ -1980,7 +1983,17 @@ run_cli(struct run *r, ...)
 	ck_assert_msg(access(DAEMON_PATH, X_OK) == 0, "%s is not built", DAEMON_PATH);
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	if (cli_journal) {
+		struct stat st;
+		char js[64];
+
+		ck_assert_int_eq(fstat(err[1], &st), 0);
+		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", js, 1);
+	}
 	pid = dproc_spawn(argv, out[1], err[1]);
+	unsetenv("JOURNAL_STREAM");
 	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
 	D.pid = pid;		/* so a failure kills it */
 	close(out[1]);
@@ -2629,6 +2642,15 @@ START_TEST(command_line)
 	ck_assert_msg(strstr(dbuf_str(&r.err), where) != NULL, "-t on a bad file: stderr '%s'",
 	    dbuf_str(&r.err));
 	ck_assert_msg(strstr(dbuf_str(&r.out), "configuration OK") == NULL, "bad file called OK");
+	run_free(&r);
+	/* Under the journal the same line is an error ("<3>"), not info. */
+	cli_journal = 1;
+	run_cli(&r, "-c", D.conf, NULL);
+	cli_journal = 0;
+	snprintf(where, sizeof(where), "<3>%s:2: ", D.conf);
+	ck_assert_msg(EXIT_CODE(&r) == 1, "a bad file under the journal: exit %d", EXIT_CODE(&r));
+	ck_assert_msg(strstr(dbuf_str(&r.err), where) != NULL, "under the journal: stderr '%s'",
+	    dbuf_str(&r.err));
 	run_free(&r);
 
 	write_file(D.conf, "listen = 127.0.0.1:0\ninterval = 0.2\nheartbeat = 10\ntimeout = 5\n");
