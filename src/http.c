@@ -839,7 +839,8 @@ http_start(const struct config *c, int listen_fd, struct config_listen *bound)
 		sin6->sin6_port = htons((uint16_t)c->listen.port);
 		if (inet_pton(AF_INET6, c->listen.host, &sin6->sin6_addr) != 1)
 			goto bad_address;
-		flags |= MHD_USE_IPv6;
+		/* [::] is every address, IPv4 ones too (IPV6_V6ONLY off). */
+		flags |= MHD_USE_DUAL_STACK;
 	} else {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 

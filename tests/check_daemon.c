@@ -2107,6 +2107,75 @@ START_TEST(port_in_use)
 }
 END_TEST
 
+/* GET /healthz over a new connection to family's loopback at port: the status. */
+static int
+healthz_status(int family, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[256] = "";
+	int fd, status = -1;
+	ssize_t n;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		s6->sin6_addr = in6addr_loopback;
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*s4);
+	}
+	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0 &&
+	    write(fd, "GET /healthz HTTP/1.0\r\n\r\n", 26) == 26 &&
+	    (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+			status = -1;
+	}
+	close(fd);
+	return status;
+}
+
+/* listen = [::]:PORT is every address, as the man page says: IPv4 too. */
+START_TEST(ipv6_any_takes_ipv4_too)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	socklen_t len = sizeof(s6);
+	struct dconf c = defaults;
+	char addr[32], *argv[] = { (char *)DAEMON_PATH, (char *)"-c", D.conf, NULL };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), v4 = -1, v6 = -1;
+	unsigned port;
+
+	/* A free port; the daemon gets it a moment after this socket is gone. */
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&s6, sizeof(s6)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&s6, &len), 0);
+	port = ntohs(s6.sin6_port);
+	close(fd);
+	snprintf(addr, sizeof(addr), "[::]:%u", port);
+	c.listen = addr;
+	write_config(D.conf, &c);
+	D.pid = dproc_spawn(argv, -1, -1);
+	ck_assert_int_gt(D.pid, 0);
+	for (int i = 0; i < 100 && (v6 = healthz_status(AF_INET6, port)) != 200; i++)
+		usleep(50000);
+	v4 = healthz_status(AF_INET, port);
+	printf("listen = %s: GET /healthz over ::1 %d, over 127.0.0.1 %d\n", addr, v6, v4);
+	ck_assert_int_eq(v6, 200);
+	ck_assert_int_eq(v4, 200);
+	daemon_stop_ok(5.0);
+}
+END_TEST
 
 /*
  * Requests the size browsers send get an answer: a 4 KB cookie (what one
@@ -2718,6 +2787,7 @@ daemon_suite(void)
 	tcase_add_test(tc, sigterm_under_cpu_quota);
 	tcase_add_test(tc, sighup_reload);
 	tcase_add_test(tc, command_line);
+	tcase_add_test(tc, ipv6_any_takes_ipv4_too);
 	tcase_add_test(tc, port_in_use);
 	tcase_add_test(tc, browser_sized_requests);
 	tcase_add_test(tc, stalled_viewer);
