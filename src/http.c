@@ -171,8 +171,6 @@ refuse(struct MHD_Connection *conn, unsigned status, const char *why, int stream
 	char body[256];
 	int n;
 
-	if (stream)
-		stats_stream_rejected();
 	if (stream && accept != NULL && strstr(accept, "text/event-stream") != NULL) {
 		n = snprintf(body, sizeof(body), "retry: " STREAM_REFUSED_RETRY_MS "\n\n"
 		    ": %s; the browser retries by itself\n\n", why);
@@ -424,8 +422,10 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		return queue(conn, MHD_HTTP_OK, r);
 	}
 
-	if (stream_open(conn_fd(conn), mask, a.have_id, a.id, &r) != STREAM_OK)
+	if (stream_open(conn_fd(conn), mask, a.have_id, a.id, &r) != STREAM_OK) {
+		stats_stream_rejected();	/* a stream refused; a HEAD is not one */
 		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
+	}
 	req->is_stream = 1;
 	return queue(conn, MHD_HTTP_OK, r);
 }
@@ -650,6 +650,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 			return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		if ((bad = malformed(conn, nul, version)) != NULL)
 			return reply_malformed(conn, bad);
+		if (cc != NULL && (cc->over_total || cc->over_address) && events && !head)
+			stats_stream_rejected();
 		if (cc != NULL && cc->over_total)
 			return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, daemon_full, events, 1);
 		if (cc != NULL && cc->over_address)

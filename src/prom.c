@@ -341,7 +341,8 @@ daemon_metrics(struct strbuf *sb, const struct snapshot *s)
 	counter(sb, "sse_metricsd_streams_total", "Event streams opened since start.",
 	    d->streams_total);
 	counter(sb, "sse_metricsd_streams_rejected_total",
-	    "Event streams refused because max_clients were open.", d->streams_rejected_total);
+	    "Event streams refused: max_clients open, or a connection limit.",
+	    d->streams_rejected_total);
 
 	family(sb, "sse_metricsd_http_requests_total", "counter",
 	    "HTTP requests completed since start, by endpoint and status code; "

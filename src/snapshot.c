@@ -29,7 +29,8 @@ const char *const snapshot_endpoint_names[EP_COUNT] = {
 
 const unsigned snapshot_status_codes[ST_COUNT] = {
 	[ST_200] = 200, [ST_304] = 304, [ST_400] = 400, [ST_404] = 404, [ST_405] = 405,
-	[ST_413] = 413, [ST_500] = 500, [ST_503] = 503, [ST_OTHER] = 0,
+	[ST_413] = 413, [ST_429] = 429, [ST_431] = 431, [ST_500] = 500, [ST_503] = 503,
+	[ST_OTHER] = 0,
 };
 
 /* From 100 us to 5 s: a scrape or a page takes well under a millisecond here. */

@@ -117,7 +117,8 @@ enum snapshot_endpoint {
 extern const char *const snapshot_endpoint_names[EP_COUNT];	/* "/events", ..., "page" */
 
 enum snapshot_status {
-	ST_200, ST_304, ST_400, ST_404, ST_405, ST_413, ST_500, ST_503, ST_OTHER, ST_COUNT
+	ST_200, ST_304, ST_400, ST_404, ST_405, ST_413, ST_429, ST_431, ST_500, ST_503, ST_OTHER,
+	ST_COUNT
 };
 extern const unsigned snapshot_status_codes[ST_COUNT];	/* 200, ..., 0 for other */
 
@@ -127,7 +128,7 @@ extern const double snapshot_duration_bounds[SNAPSHOT_DURATION_BUCKETS];
 
 struct snapshot_daemon {
 	uint64_t streams_open, streams_total;
-	uint64_t streams_rejected_total;	/* refused: max_clients open */
+	uint64_t streams_rejected_total;	/* refused GETs: max_clients, a connection limit */
 	uint64_t requests[EP_COUNT][ST_COUNT];	/* completed, by endpoint and status; streams count when they end */
 	uint64_t requests_total;		/* completed non-stream requests */
 	double requests_per_second;		/* of those, over the last tick */

@@ -1666,9 +1666,18 @@ START_TEST(max_clients)
 	    "EventSource refused with body '%s'", dbuf_str(&r.body));
 	ck_assert_ptr_null(strstr(dbuf_str(&r.body), "data:"));
 	reply_free(&r);
+	/* A HEAD gets the 503 a GET would, but is no stream refused. */
+	http_do("HEAD", "/events", NULL, 3000, &r);
+	ck_assert_msg(r.status == 503, "HEAD /events over max_clients got %ld", r.status);
+	reply_free(&r);
 	/* Both refusals are counted, and /metrics shows it from the next tick on. */
 	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
 	    "sse_metricsd_streams_rejected_total never reached 2");
+	usleep(500000);	/* two ticks: and stays there */
+	http_do("GET", "/metrics", NULL, 3000, &r);
+	ck_assert_msg(strstr(dbuf_str(&r.body), "\nsse_metricsd_streams_rejected_total 2\n") != NULL,
+	    "the HEAD was counted as a refused stream");
+	reply_free(&r);
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
@@ -2632,6 +2641,19 @@ START_TEST(max_clients_per_ip)
 	ck_assert_msg(st == 200, "with one stream of two closed, /healthz got %ld", st);
 	ck_assert_msg(metrics_reach("sse_metricsd_streams_rejected_total 2"),
 	    "the two streams refused over max_clients_per_ip were not counted");
+	/* The 429s are counted as 429, not as "other". */
+	for (int i = 0; i < 60; i++) {	/* until this address is under its limit again */
+		http_do("GET", "/metrics", NULL, 3000, &r);
+		if (r.status == 200)
+			break;
+		reply_free(&r);
+		usleep(50000);
+	}
+	ck_assert_msg(strstr(dbuf_str(&r.body),
+	    "sse_metricsd_http_requests_total{code=\"429\",endpoint=\"/healthz\"} ") != NULL &&
+	    strstr(dbuf_str(&r.body), "code=\"other\",endpoint=\"/healthz\"") == NULL,
+	    "/healthz's 429s are not counted as 429:\n%s", dbuf_str(&r.body));
+	reply_free(&r);
 	stream_close(m, &s[1]);
 	curl_multi_cleanup(m);
 }
