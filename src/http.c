@@ -381,7 +381,7 @@ find_last_id(struct MHD_Connection *conn, struct stream_args *a)
 }
 
 static enum MHD_Result
-serve_events(struct MHD_Connection *conn, struct request *req, int head)
+serve_events(struct MHD_Connection *conn, struct request *req, int head, const char *version)
 {
 	struct stream_args a = { 0 };
 	unsigned mask = RENDER_EV_DEFAULT;
@@ -422,7 +422,8 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head)
 		return queue(conn, MHD_HTTP_OK, r);
 	}
 
-	if (stream_open(conn_fd(conn), mask, a.have_id, a.id, &r) != STREAM_OK) {
+	if (stream_open(conn_fd(conn), mask, a.have_id, a.id,
+	    strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &r) != STREAM_OK) {
 		stats_stream_rejected();	/* a stream refused; a HEAD is not one */
 		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
 	}
@@ -668,7 +669,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	}
 
 	if (events)
-		return serve_events(conn, req, head);
+		return serve_events(conn, req, head, version);
 	if (strcmp(url, "/api/snapshot") == 0)
 		return serve_snapshot(conn);
 	if (strcmp(url, "/metrics") == 0)

@@ -26,8 +26,12 @@
  * callback response. A chunked response never uses it: the reader fills the
  * connection's pool (connection_memory) directly, and a tick goes out in one
  * write while it fits there. 16K here cost 8.6 KiB of RSS per stream.
+ * An HTTP/1.0 response is not chunked, and libmicrohttpd sends it from this
+ * block, one block a write: those get STREAM_BLOCK_SIZE_1_0, so that a tick
+ * of the HTML events (some 80 KB) is a few writes, not some 300.
  */
 #define STREAM_BLOCK_SIZE 256
+#define STREAM_BLOCK_SIZE_1_0 (16 * 1024)
 
 /* What sse_comment(sb, "keep-alive") makes, as a constant: no formatting per stream. */
 static const char heartbeat_text[] = ": keep-alive\n\n";
@@ -387,7 +391,7 @@ stream_free(void *cls)
 }
 
 enum stream_open_status
-stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
+stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id, int http_1_0,
     struct MHD_Response **response)
 {
 	struct strbuf pre = STRBUF_INIT;
@@ -397,12 +401,18 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	s = xcalloc(1, sizeof(*s));
 	s->sock = sock;
 	s->mask = mask;
+	/*
+	 * Counted before it subscribes, so that http_stop(), which waits for
+	 * the count to reach 0 after broadcast_stop(), cannot miss a stream
+	 * that subscribed just before the stop. stream_free() takes it back.
+	 */
+	atomic_fetch_add(&streams_open, 1);
 	s->sub = broadcast_subscribe(atomic_load(&client_buffer), have_last_id, last_id, &reset);
 	if (s->sub == NULL) {
 		free(s);
+		atomic_fetch_sub(&streams_open, 1);
 		return STREAM_FULL;
 	}
-	atomic_fetch_add(&streams_open, 1);	/* stream_free() takes it back */
 	s->pin_cpu = broadcast_sub_cpu(s->sub);
 	pin_here(s, 0);
 
@@ -412,8 +422,8 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id,
 	s->preamble = strbuf_detach(&pre, &s->preamble_len);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 
-	*response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE,
-	    stream_read, s, stream_free);
+	*response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	    http_1_0 ? STREAM_BLOCK_SIZE_1_0 : STREAM_BLOCK_SIZE, stream_read, s, stream_free);
 	if (*response == NULL) {
 		stream_free(s);
 		return STREAM_FULL;

@@ -58,12 +58,12 @@ enum stream_open_status {
  * have_last_id. Called in the connection's own thread, which is pinned to
  * the CPU of the stream's wake-up group (see broadcast.h): at once when it
  * runs there, else when a wake-up has placed it there, or after 8 wake-ups
- * (stream.c). On STREAM_OK
- * *response is a libmicrohttpd response with the SSE headers set, to queue
- * once and destroy.
+ * (stream.c). http_1_0: the request is HTTP/1.0, whose response is not
+ * chunked (a larger block, see stream.c). On STREAM_OK *response is a
+ * libmicrohttpd response with the SSE headers set, to queue once and destroy.
  */
 enum stream_open_status stream_open(int sock, unsigned mask, int have_last_id,
-    uint64_t last_id, struct MHD_Response **response);
+    uint64_t last_id, int http_1_0, struct MHD_Response **response);
 
 /* Add the headers every event-stream response carries (also for HEAD). */
 void stream_add_headers(struct MHD_Response *response);
