@@ -388,10 +388,15 @@ broadcast_publish(render_tick_t *t)
 		history_len++;
 
 	for (size_t i = 0; i < nsubs; i++) {
-		render_tick_t *old = ring_push(subs[i]->ring, render_tick_ref(t));
+		void *extra;
+		render_tick_t *old = ring_push_shed(subs[i]->ring, render_tick_ref(t), &extra);
 
 		if (old != NULL) {
 			render_tick_unref(old);
+			dropped++;
+		}
+		if (extra != NULL) {
+			render_tick_unref(extra);
 			dropped++;
 		}
 	}
@@ -465,15 +470,14 @@ broadcast_subscribe(size_t capacity, int have_last_id, uint64_t last_id, int *re
 			*reset = have_last_id;
 		}
 	}
-	if (capacity < history_len - first)
-		capacity = history_len - first;
-
 	sub = xcalloc(1, sizeof(*sub));
-	sub->ring = ring_create(capacity);
+	/* Room for the replay; once it has drained, capacity as any stream. */
+	sub->ring = ring_create(capacity > history_len - first ? capacity : history_len - first);
 	sub->group = pick_group();
 	atomic_fetch_add_explicit(&sub->group->members, 1, memory_order_relaxed);
 	for (size_t i = first; i < history_len; i++)
 		(void)ring_push(sub->ring, render_tick_ref(history_at(i)));
+	ring_set_limit(sub->ring, capacity);
 
 	if (nsubs == subs_cap) {
 		subs_cap = subs_cap ? subs_cap * 2 : 64;

@@ -29,10 +29,23 @@ ring_t *ring_create(size_t capacity);
 void ring_destroy(ring_t *r, void (*release)(void *));
 
 /*
- * Append item. When the ring is full the oldest entry is removed and
- * returned: the caller then owns it (and drops it). Returns NULL otherwise.
+ * Append item. When the ring is full (holds its limit) the oldest entry is
+ * removed and returned: the caller then owns it (and drops it). Returns
+ * NULL otherwise.
  */
 void *ring_push(ring_t *r, void *item);
+
+/*
+ * Hold at most limit (1 .. capacity) entries from now on, though it holds
+ * more: a replay queued more than a live stream may keep. Each push then
+ * through ring_push_shed() drops two of the oldest while it is above limit,
+ * so a slow reader comes down to limit instead of staying as far behind as
+ * the replay put it. Before the ring is shared (no lock taken).
+ */
+void ring_set_limit(ring_t *r, size_t limit);
+
+/* ring_push, and above the limit a second oldest entry into *extra (else NULL). */
+void *ring_push_shed(ring_t *r, void *item, void **extra);
 
 /* Remove and return the oldest entry, or NULL when the ring is empty. */
 void *ring_pop(ring_t *r);

@@ -134,6 +134,31 @@ START_TEST(last_event_id_replay)
 END_TEST
 
 /*
+ * A replay may queue more than a live stream keeps; after it, a reader that
+ * does not keep up comes down to its capacity (two shed per tick) rather
+ * than staying as far behind as the replay put it, holding whole ticks.
+ */
+START_TEST(replay_then_slow_comes_down_to_capacity)
+{
+	broadcast_sub_t *sub;
+	int reset = -1;
+
+	for (uint64_t i = 101; i <= 110; i++)	/* history keeps 106..110 */
+		publish_seq(i);
+	sub = broadcast_subscribe(2, 1, 105, &reset);
+	ck_assert_ptr_nonnull(sub);
+	for (uint64_t i = 111; i <= 114; i++)
+		publish_seq(i);
+	/* 106..110, then 111: 108..111; 112: 110..112; 113 and 114 at 2. */
+	ck_assert_uint_eq(pop_seq(sub), 113);
+	ck_assert_uint_eq(pop_seq(sub), 114);
+	ck_assert_uint_eq(pop_seq(sub), 0);
+	ck_assert_uint_eq(broadcast_sub_dropped(sub), 7);
+	broadcast_unsubscribe(sub);
+}
+END_TEST
+
+/*
  * The history keeps the newest tick whole and older ones slim (snapshot
  * event only): a replay gets every snapshot, and the html of the newest.
  */
@@ -643,6 +668,7 @@ main(void)
 	tcase_add_test(tc, new_stream_gets_latest_at_once);
 	tcase_add_loop_test(tc, last_event_id_replay, 0,
 	    sizeof(replay_cases) / sizeof(replay_cases[0]));
+	tcase_add_test(tc, replay_then_slow_comes_down_to_capacity);
 	tcase_add_test(tc, history_keeps_older_ticks_slim);
 	tcase_add_test(tc, max_subscribers);
 	tcase_add_test(tc, counts_open_and_ever);

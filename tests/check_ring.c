@@ -65,6 +65,40 @@ START_TEST(wraps_many_times)
 }
 END_TEST
 
+/* Above its limit a ring sheds two per push until it is down to the limit. */
+START_TEST(limit_below_what_it_holds)
+{
+	ring_t *r = ring_create(10);
+	void *extra;
+
+	for (uintptr_t i = 1; i <= 8; i++)
+		ck_assert_ptr_null(ring_push(r, P(i)));
+	ring_set_limit(r, 3);
+	ck_assert_uint_eq(N(ring_push_shed(r, P(9), &extra)), 1);
+	ck_assert_uint_eq(N(extra), 2);
+	ck_assert_uint_eq(ring_count(r), 7);	/* 3 .. 9 */
+	/* ring_push sheds one: the count holds. */
+	ck_assert_uint_eq(N(ring_push(r, P(10))), 3);
+	ck_assert_uint_eq(ring_count(r), 7);
+	for (uintptr_t i = 11; ring_count(r) > 3; i++) {
+		ck_assert_ptr_nonnull(ring_push_shed(r, P(i), &extra));
+		ck_assert_ptr_nonnull(extra);
+	}
+	ck_assert_uint_eq(ring_count(r), 3);	/* 12 13 14 */
+	/* At the limit, one in, one out. */
+	ck_assert_uint_eq(N(ring_push_shed(r, P(15), &extra)), 12);
+	ck_assert_ptr_null(extra);
+	ck_assert_uint_eq(ring_count(r), 3);
+	ck_assert_uint_eq(ring_dropped(r), 12);
+	for (uintptr_t i = 13; i <= 15; i++)
+		ck_assert_uint_eq(N(ring_pop(r)), i);
+	/* Below it, nothing is shed. */
+	ck_assert_ptr_null(ring_push_shed(r, P(16), &extra));
+	ck_assert_ptr_null(extra);
+	ring_destroy(r, NULL);
+}
+END_TEST
+
 START_TEST(capacity_one_and_zero)
 {
 	ring_t *r = ring_create(0);	/* treated as 1 */
@@ -163,6 +197,7 @@ main(void)
 	tcase_add_test(tc, fifo_order);
 	tcase_add_test(tc, full_drops_oldest);
 	tcase_add_test(tc, wraps_many_times);
+	tcase_add_test(tc, limit_below_what_it_holds);
 	tcase_add_test(tc, capacity_one_and_zero);
 	tcase_add_test(tc, destroy_releases_queued);
 	tcase_add_test(tt, producer_consumer_threads);
