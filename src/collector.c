@@ -935,6 +935,7 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed, int64_t mono_n
 	d->events_dropped_total = now.events_dropped_total;
 	d->streams_timed_out_total = now.streams_timed_out_total;
 	d->requests_timed_out_total = now.requests_timed_out_total;
+	d->connections_idle_closed_total = now.connections_idle_closed_total;
 	broadcast_sent(&d->events_sent_total, &d->bytes_sent_total);
 	d->request_duration_mean_seconds = -1;
 	if (c->have_prev && elapsed > 0) {

@@ -68,10 +68,10 @@ static const struct config_key keys[] = {
 	  "spread stream threads over the CPUs the daemon may run on, one "
 	  "wake-up group per CPU; no lets the scheduler place them" },
 	{ "timeout", CONFIG_UINT, 2, 86400, "60", FIELD(timeout), 0,
-	  "seconds an idle connection is kept; must exceed twice heartbeat" },
+	  "seconds a stream is kept while its viewer takes nothing; must exceed twice heartbeat" },
 	{ "request_timeout", CONFIG_UINT, 1, 86400, "10", FIELD(request_timeout), 0,
-	  "seconds a connection may take to send a request's headers, from "
-	  "when it opens or its last response ends" },
+	  "seconds a connection may take to send a request's headers and any body, "
+	  "from when it opens or its last response ends" },
 	{ "procfs", CONFIG_PATH, 0, 0, "/proc", FIELD(procfs), 0,
 	  "where procfs is mounted" },
 	{ "sysfs", CONFIG_PATH, 0, 0, "/sys", FIELD(sysfs), 0,

@@ -1,6 +1,7 @@
 #include "deadline.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +10,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_bytes_received (Linux 4.1) */
+#include <netinet/in.h>
+
 #include "log.h"
 #include "monotime.h"
 #include "stats.h"
@@ -16,9 +20,29 @@
 struct deadline_conn {
 	TAILQ_ENTRY(deadline_conn) link;
 	int64_t due_ns;		/* CLOCK_MONOTONIC */
+	uint64_t received;	/* the socket's bytes in when the deadline was set */
 	int fd;
 	int listed;
 };
+
+/*
+ * Bytes the kernel has taken in on the connection so far (TCP_INFO), or
+ * UINT64_MAX when it cannot say (not TCP). libmicrohttpd reads what comes
+ * at once, so the socket's queue cannot tell whether a request has begun;
+ * this count can.
+ */
+static uint64_t
+bytes_received(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		return UINT64_MAX;
+	return ti.tcpi_bytes_received;
+}
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;		/* CLOCK_MONOTONIC; signalled when the list fills or at stop */
@@ -39,12 +63,19 @@ unlink_conn(struct deadline_conn *dc)
 	dc->listed = 0;
 }
 
-/* Under lock: at the tail, which keeps the list in deadline order. */
+/*
+ * Under lock: at the tail, which keeps the list in deadline order. A new
+ * connection's request begins with its first byte, however early it came;
+ * a kept-alive one's with the first byte after its last response.
+ */
 static void
-append(struct deadline_conn *dc)
+append(struct deadline_conn *dc, int fresh)
 {
 	unlink_conn(dc);
 	dc->due_ns = monotime_ns() + timeout_ns;
+	dc->received = bytes_received(dc->fd);
+	if (fresh && dc->received != UINT64_MAX)
+		dc->received = 0;
 	TAILQ_INSERT_TAIL(&owed, dc, link);
 	dc->listed = 1;
 	if (sleeping) {
@@ -66,9 +97,16 @@ run(void *arg)
 		int64_t t;
 
 		while ((dc = TAILQ_FIRST(&owed)) != NULL && dc->due_ns <= now) {
+			/* Idle (not a byte since), or a request begun and not finished. */
+			int idle = dc->received != UINT64_MAX &&
+			    bytes_received(dc->fd) == dc->received;
+
 			/* libmicrohttpd's thread reads the end, and closes the connection. */
 			if (shutdown(dc->fd, SHUT_RDWR) == 0) {
-				stats_request_timed_out();
+				if (idle)
+					stats_connection_idle_closed();
+				else
+					stats_request_timed_out();
 				closed++;
 			}
 			unlink_conn(dc);
@@ -140,7 +178,7 @@ deadline_open(int fd)
 		return NULL;
 	dc->fd = fd;
 	pthread_mutex_lock(&lock);
-	append(dc);
+	append(dc, 1);
 	pthread_mutex_unlock(&lock);
 	return dc;
 }
@@ -161,7 +199,7 @@ deadline_rearm(struct deadline_conn *dc)
 	if (dc == NULL)
 		return;
 	pthread_mutex_lock(&lock);
-	append(dc);
+	append(dc, 0);
 	pthread_mutex_unlock(&lock);
 }
 

@@ -46,6 +46,10 @@ void deadline_rearm(struct deadline_conn *dc);
 /* It is closing: forget and free it. */
 void deadline_close(struct deadline_conn *dc);
 
-/* (Connections closed for missing it are counted in stats: requests_timed_out_total.) */
+/*
+ * (Connections closed for missing it are counted in stats: in
+ * requests_timed_out_total when a byte came since the deadline was set, a
+ * request begun; else in connections_idle_closed_total.)
+ */
 
 #endif

@@ -382,8 +382,11 @@ daemon_metrics(struct strbuf *sb, const struct snapshot *s)
 	    "Streams closed because their viewer took nothing for timeout seconds.",
 	    d->streams_timed_out_total);
 	counter(sb, "sse_metricsd_requests_timed_out_total",
-	    "Connections closed because they sent no request within request_timeout.",
-	    d->requests_timed_out_total);
+	    "Connections closed because they began a request and did not finish it within "
+	    "request_timeout.", d->requests_timed_out_total);
+	counter(sb, "sse_metricsd_connections_idle_closed_total",
+	    "Connections closed because they sent not a byte within request_timeout "
+	    "(a keep-alive left idle, a browser's preconnect).", d->connections_idle_closed_total);
 	gauge(sb, "sse_metricsd_collect_seconds",
 	    "CPU time the last collection took.", d->collect_seconds);
 	gauge(sb, "sse_metricsd_render_seconds",

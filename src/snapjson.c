@@ -409,6 +409,7 @@ daemon_group(const struct snapshot *s)
 	set(o, "events_dropped_total", u64(d->events_dropped_total));
 	set(o, "streams_timed_out_total", u64(d->streams_timed_out_total));
 	set(o, "requests_timed_out_total", u64(d->requests_timed_out_total));
+	set(o, "connections_idle_closed_total", u64(d->connections_idle_closed_total));
 	set(o, "collect_seconds", real(d->collect_seconds, 1e6));
 	set(o, "render_seconds", real(d->render_seconds, 1e6));
 	set(o, "resident_memory_bytes", u64(d->rss_bytes));

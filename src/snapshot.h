@@ -140,7 +140,8 @@ struct snapshot_daemon {
 	uint64_t bytes_sent_total;		/* bytes written to streams */
 	uint64_t events_dropped_total;		/* ticks dropped from slow streams' rings */
 	uint64_t streams_timed_out_total;	/* closed: the viewer took nothing for timeout s */
-	uint64_t requests_timed_out_total;	/* closed: no request within request_timeout */
+	uint64_t requests_timed_out_total;	/* closed: a request begun, not in within request_timeout */
+	uint64_t connections_idle_closed_total;	/* closed: not a byte within request_timeout */
 	double collect_seconds;			/* CPU time of this tick's collection */
 	double render_seconds;			/* CPU time of the previous tick's rendering */
 	uint64_t rss_bytes;			/* resident memory */

@@ -10,6 +10,7 @@ static _Atomic uint64_t streams_rejected_total;
 static _Atomic uint64_t events_dropped_total;
 static _Atomic uint64_t streams_timed_out_total;
 static _Atomic uint64_t requests_timed_out_total;
+static _Atomic uint64_t connections_idle_closed_total;
 
 #define ADD(counter, n) atomic_fetch_add_explicit(&(counter), (n), memory_order_relaxed)
 #define GET(counter) atomic_load_explicit(&(counter), memory_order_relaxed)
@@ -65,6 +66,12 @@ stats_request_timed_out(void)
 }
 
 void
+stats_connection_idle_closed(void)
+{
+	ADD(connections_idle_closed_total, 1);
+}
+
+void
 stats_read(struct stats_values *out)
 {
 	for (int e = 0; e < EP_COUNT; e++)
@@ -78,4 +85,5 @@ stats_read(struct stats_values *out)
 	out->events_dropped_total = GET(events_dropped_total);
 	out->streams_timed_out_total = GET(streams_timed_out_total);
 	out->requests_timed_out_total = GET(requests_timed_out_total);
+	out->connections_idle_closed_total = GET(connections_idle_closed_total);
 }

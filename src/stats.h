@@ -25,7 +25,8 @@ struct stats_values {
 	uint64_t streams_rejected_total;	/* refused for max_clients */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
 	uint64_t streams_timed_out_total;	/* closed: the viewer took nothing for timeout s */
-	uint64_t requests_timed_out_total;	/* closed: no request within request_timeout */
+	uint64_t requests_timed_out_total;	/* closed: a request begun, not in within request_timeout */
+	uint64_t connections_idle_closed_total;	/* closed: not a byte within request_timeout */
 };
 
 /* The status index of HTTP status code (ST_OTHER for one not in the table). */
@@ -44,8 +45,10 @@ void stats_stream_rejected(void);
 void stats_events_dropped(uint64_t n);
 /* A stream was closed because its viewer took nothing for timeout seconds. */
 void stats_stream_timed_out(void);
-/* A connection was closed because it sent no request within request_timeout. */
+/* A connection was closed: it began a request and did not finish it within request_timeout. */
 void stats_request_timed_out(void);
+/* A connection was closed: it sent not a byte within request_timeout (an idle keep-alive). */
+void stats_connection_idle_closed(void);
 /* Read every counter. */
 void stats_read(struct stats_values *out);
 

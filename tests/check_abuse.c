@@ -2668,6 +2668,7 @@ static const char *const monotonic[] = {
 	"sse_metricsd_events_sent_total", "sse_metricsd_sent_bytes_total",
 	"sse_metricsd_events_dropped_total", "sse_metricsd_streams_timed_out_total",
 	"sse_metricsd_requests_timed_out_total", "sse_metricsd_streams_rejected_total",
+	"sse_metricsd_connections_idle_closed_total",
 	"sse_metricsd_http_requests_total{code=\"200\",endpoint=\"/events\"}",
 };
 #define NMONO (sizeof(monotonic) / sizeof(monotonic[0]))
