@@ -99,8 +99,11 @@ raise_fd_limit(unsigned max_clients)
 		    max_clients, (unsigned long long)need);
 }
 
-/* SIGHUP: apply what can change at run time; name what needs a restart. */
-static void
+/*
+ * SIGHUP: apply what can change at run time; name what needs a restart.
+ * -1: the file was refused (logged), and the running configuration stays.
+ */
+static int
 reload(const char *path, int named, int listen_fixed, struct config *running,
     collector_t *collector)
 {
@@ -111,7 +114,7 @@ reload(const char *path, int named, int listen_fixed, struct config *running,
 	log_info("reloading %s", path);
 	if (load_config(path, named, &next, 1) == -1) {
 		log_warnx("%s has errors (above); keeping the running configuration", path);
-		return;
+		return -1;
 	}
 	if (listen_fixed)
 		next.listen = running->listen;	/* -l or a passed socket wins over the file */
@@ -120,7 +123,7 @@ reload(const char *path, int named, int listen_fixed, struct config *running,
 		log_warnx("heartbeat %u needs a timeout above %u, and the running timeout is %u;"
 		    " keeping the running configuration", next.heartbeat, 2 * next.heartbeat,
 		    running->timeout);
-		return;
+		return -1;
 	}
 	keys = config_keys(&nkeys);
 	for (size_t i = 0; i < nkeys; i++)
@@ -133,6 +136,7 @@ reload(const char *path, int named, int listen_fixed, struct config *running,
 	stream_configure(running->heartbeat, running->client_buffer);
 	log_info("configuration reloaded (interval %g s, heartbeat %u s, client_buffer %u)",
 	    running->interval, running->heartbeat, running->client_buffer);
+	return 0;
 }
 
 int
@@ -236,9 +240,18 @@ main(int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
+			char refused[sizeof(status) + 96];
+
 			service_reloading();
-			reload(path, named, listen_arg != NULL || listen_fd != -1, &cfg, collector);
-			service_ready(status);
+			if (reload(path, named, listen_arg != NULL || listen_fd != -1, &cfg,
+			    collector) == 0) {
+				service_ready(status);
+			} else {
+				/* systemctl status shows it; the journal says why. */
+				snprintf(refused, sizeof(refused), "%s; the last reload was refused,"
+				    " the running configuration stays", status);
+				service_ready(refused);
+			}
 			continue;
 		}
 		break;

@@ -304,7 +304,24 @@ START_TEST(notifies_ready_reload_and_stop)
 	    sent_us, now_us);
 	next_notification(sock, msg, sizeof(msg));
 	ck_assert_msg(has_assignment(msg, "READY=1"), "after the reload: %s", msg);
+	ck_assert_msg(strstr(msg, "refused") == NULL, "a good reload: %s", msg);
 	ck_assert(wait_log(err_fd, &log, "configuration reloaded"));
+
+	/* A file with errors is refused; the status says so (systemctl status). */
+	{
+		FILE *f = fopen(e.conf, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("listen = 127.0.0.1:0\ninterval = 0\n", f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	next_notification(sock, msg, sizeof(msg));
+	ck_assert_msg(has_assignment(msg, "RELOADING=1"), "on SIGHUP: %s", msg);
+	next_notification(sock, msg, sizeof(msg));
+	ck_assert_msg(has_assignment(msg, "READY=1"), "after a refused reload: %s", msg);
+	ck_assert_msg(strstr(msg, "STATUS=listening on http://127.0.0.1:") != NULL &&
+	    strstr(msg, "the last reload was refused") != NULL, "after a refused reload: %s", msg);
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	next_notification(sock, msg, sizeof(msg));
