@@ -520,7 +520,6 @@ sample_net(collector_t *c, struct snapshot *s)
 {
 	struct procfs_netdev *devs = NULL;
 	size_t n = 0;
-
 	int *virt;
 
 	if (!track(c, SRC_NETDEV, procfs_read_netdev(c->procfs, &devs, &n) == 0)) {
@@ -595,7 +594,6 @@ sample_disks(collector_t *c, struct snapshot *s)
 {
 	struct procfs_disk *disks = NULL;
 	size_t n = 0;
-
 	int *stacked;
 
 	if (!track(c, SRC_DISKSTATS, procfs_read_diskstats(c->procfs, &disks, &n) == 0)) {
