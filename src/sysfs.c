@@ -146,25 +146,38 @@ sysfs_net_is_virtual(const char *sysfs, const char *name)
 	return virtual;
 }
 
+/*
+ * SYSFS/block/NAME on the heap, or NULL for a name that cannot be a disk
+ * ("", ".", ".."). sysfs spells the '/' of "cciss/c0d0" as '!'.
+ */
+static char *
+block_path(const char *sysfs, const char *name)
+{
+	char *rel, *path, *p;
+
+	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return NULL;
+	rel = xpathjoin("block", name);
+	for (p = rel + strlen("block/"); *p != '\0'; p++)
+		if (*p == '/')
+			*p = '!';
+	path = xpathjoin(sysfs, rel);
+	free(rel);
+	return path;
+}
+
 int
 sysfs_disk_is_stacked(const char *sysfs, const char *name)
 {
-	char *rel, *path, *p;
+	char *dir = block_path(sysfs, name), *path;
 	struct dirent *e;
 	DIR *d;
 	int stacked = 0;
 
-	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (dir == NULL)
 		return 0;
-	rel = xpathjoin("block", name);
-	for (p = rel + strlen("block/"); *p != '\0'; p++)
-		if (*p == '/')
-			*p = '!';	/* as sysfs_is_whole_disk */
-	path = xpathjoin(sysfs, rel);
-	free(rel);
-	rel = path;
-	path = xpathjoin(rel, "slaves");
-	free(rel);
+	path = xpathjoin(dir, "slaves");
+	free(dir);
 	if ((d = opendir(path)) != NULL) {
 		while (!stacked && (e = readdir(d)) != NULL)
 			stacked = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
@@ -177,21 +190,14 @@ sysfs_disk_is_stacked(const char *sysfs, const char *name)
 int
 sysfs_is_whole_disk(const char *sysfs, const char *name)
 {
-	char *path, *rel, *p;
+	char *path = block_path(sysfs, name);
 	int rc, saved;
 
-	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (path == NULL)
 		return 0;
-	/* sysfs spells the '/' of "cciss/c0d0" as '!'. */
-	rel = xpathjoin("block", name);
-	for (p = rel + strlen("block/"); *p != '\0'; p++)
-		if (*p == '/')
-			*p = '!';
-	path = xpathjoin(sysfs, rel);
 	rc = faccessat(AT_FDCWD, path, F_OK, 0);
 	saved = errno;
 	free(path);
-	free(rel);
 	if (rc == 0)
 		return 1;
 	if (saved != ENOENT && saved != ENOTDIR) {
