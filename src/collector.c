@@ -531,6 +531,8 @@ sample_net(collector_t *c, struct snapshot *s)
 		return;
 	}
 	virt = xcalloc(n ? n : 1, sizeof(*virt));
+	for (size_t i = 0; i < n; i++)
+		virt[i] = -1;	/* not asked: past COLLECTOR_MAX_DEVICES */
 	if (n > COLLECTOR_MAX_DEVICES)
 		too_many(c, "network interfaces");
 	s->has_net = 1;
@@ -560,8 +562,9 @@ sample_net(collector_t *c, struct snapshot *s)
 			counter_set(&s->nets[i].c[k], now[k], p ? &before[k] : NULL,
 			    s->elapsed_seconds);
 		/* Asked of sysfs when the interface appears (or was re-created). */
-		virt[i] = p != NULL ? c->prev_net_virtual[p - c->prev_nets] :
-		    sysfs_net_is_virtual(c->sysfs, d->name);
+		virt[i] = p != NULL ? c->prev_net_virtual[p - c->prev_nets] : -1;
+		if (virt[i] == -1)
+			virt[i] = sysfs_net_is_virtual(c->sysfs, d->name);
 		s->nets[i].is_virtual = virt[i];
 	}
 	qsort(s->nets, s->nnets, sizeof(*s->nets), by_name);

@@ -645,9 +645,16 @@ card_filesystems(struct strbuf *sb, const struct snapshot *s)
 		 * As df: used / (used + available), the share an unprivileged
 		 * user sees, rounded up (4 KiB used of 1000 KiB is 1 %, not 0).
 		 */
-		unsigned __int128 used = f->used_bytes, whole = used + f->available_bytes;
-		unsigned shown = whole > 0 ? (unsigned)((used * 100 + whole - 1) / whole) : 0;
+		uint64_t used = f->used_bytes, whole = used + f->available_bytes;
 		double pct = whole > 0 ? 100.0 * (double)used / (double)whole : 0;
+		unsigned shown = 0;
+
+		if (whole < used)	/* the sum wrapped: no such filesystem */
+			whole = UINT64_MAX;
+		if (whole > 0 && used <= UINT64_MAX / 100)
+			shown = (unsigned)(used * 100 / whole + (used * 100 % whole != 0));
+		else if (whole > 0)
+			shown = (unsigned)ceil(pct);
 
 		strbuf_puts(sb, "<li><div class=\"fs-head\"><span class=\"mount\" title=\"");
 		strbuf_put_html(sb, f->device);

@@ -29,7 +29,7 @@ const char *const snapshot_endpoint_names[EP_COUNT] = {
 
 const unsigned snapshot_status_codes[ST_COUNT] = {
 	[ST_200] = 200, [ST_304] = 304, [ST_400] = 400, [ST_404] = 404, [ST_405] = 405,
-	[ST_413] = 413, [ST_429] = 429, [ST_431] = 431, [ST_500] = 500, [ST_503] = 503,
+	[ST_413] = 413, [ST_429] = 429, [ST_500] = 500, [ST_503] = 503,
 	[ST_OTHER] = 0,
 };
 

@@ -117,7 +117,7 @@ enum snapshot_endpoint {
 extern const char *const snapshot_endpoint_names[EP_COUNT];	/* "/events", ..., "page" */
 
 enum snapshot_status {
-	ST_200, ST_304, ST_400, ST_404, ST_405, ST_413, ST_429, ST_431, ST_500, ST_503, ST_OTHER,
+	ST_200, ST_304, ST_400, ST_404, ST_405, ST_413, ST_429, ST_500, ST_503, ST_OTHER,
 	ST_COUNT
 };
 extern const unsigned snapshot_status_codes[ST_COUNT];	/* 200, ..., 0 for other */

@@ -22,7 +22,7 @@ struct stats_values {
 	uint64_t requests_total;		/* completed non-stream requests */
 	uint64_t request_duration_ns_total;	/* their summed durations */
 	uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];	/* NOT cumulative; last: above every bound */
-	uint64_t streams_rejected_total;	/* refused for max_clients */
+	uint64_t streams_rejected_total;	/* refused GETs: max_clients, a connection limit */
 	uint64_t events_dropped_total;		/* ticks dropped from full rings */
 	uint64_t streams_timed_out_total;	/* closed: the viewer took nothing for timeout s */
 	uint64_t requests_timed_out_total;	/* closed: a request begun, not in within request_timeout */
