@@ -767,20 +767,28 @@ choose_filesystems(collector_t *c)
 {
 	const struct procfs_mount *m = c->mounts;
 	size_t n = c->nmounts;
+	unsigned char *under;
 
 	free(c->listed);
 	c->listed = xcalloc(n ? n : 1, sizeof(*c->listed));
 	c->nlisted = 0;
+	/*
+	 * First which mounts are mounted over (by any later mount on the same
+	 * point, real or not): those are out of sight, and out of the contest
+	 * between the mounts of one filesystem too, or a hidden one could win
+	 * it and the filesystem vanish from the list.
+	 */
+	under = xcalloc(n ? n : 1, 1);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n && !under[i]; j++)
+			under[i] = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
 	for (size_t i = 0; i < n; i++) {
-		int hidden = 0;
+		int hidden = under[i];
 
-		if (!real_filesystem(c, &m[i]))
+		if (hidden || !real_filesystem(c, &m[i]))
 			continue;
-		for (size_t j = i + 1; j < n && !hidden; j++)
-			hidden = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
 		for (size_t j = 0; j < n && !hidden; j++) {
-			if (j == i || !real_filesystem(c, &m[j]) ||
-			    strcmp(m[j].mountpoint, m[i].mountpoint) == 0)
+			if (j == i || under[j] || !real_filesystem(c, &m[j]))
 				continue;
 			if (m[j].major == m[i].major && m[j].minor == m[i].minor &&
 			    m[j].subvolid == m[i].subvolid)
@@ -794,6 +802,7 @@ choose_filesystems(collector_t *c)
 		}
 		c->listed[c->nlisted++] = i;
 	}
+	free(under);
 }
 
 static void

@@ -623,6 +623,29 @@ START_TEST(filesystems_chosen_as_df_chooses)
 END_TEST
 
 /*
+ * A mount that is mounted over is out of the contest between the mounts of
+ * its filesystem: sdb1's whole-disk mount at /mnt/usb, under a tmpfs, would
+ * win against the bind mount of sdb1's /sub at /srv/nfs, and sdb1 vanish.
+ */
+START_TEST(overmounted_mount_leaves_the_filesystem_listed)
+{
+	collector_t *c = collector_create(TREE("overmount"), "/nonexistent", 1);
+	const char *const want[] = { "/", "/srv/nfs" };
+	struct snapshot *s;
+
+	collector_set_filesystems(c, ROOTFS, 0);
+	s = collector_sample(c, 0, SEC);
+	ck_assert(s->has_filesystems);
+	ck_assert_uint_eq(s->nfilesystems, 2);
+	for (size_t i = 0; i < 2; i++)
+		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
+	ck_assert_str_eq(s->filesystems[1].device, "/dev/sdb1");
+	snapshot_release(s);
+	collector_destroy(c);
+}
+END_TEST
+
+/*
  * In a container with the host's root at rootfs, the host's filesystems are
  * in the mount table of the host's init (PROCFS/1): PROCFS/self is the
  * daemon's, the container's own (overlay /, /host, /etc/hosts).
@@ -801,6 +824,7 @@ main(void)
 	tcase_add_test(tc, filesystems_as_df_lists_them);
 	tcase_add_test(tc, container_lists_the_hosts_filesystems);
 	tcase_add_test(tc, filesystems_chosen_as_df_chooses);
+	tcase_add_test(tc, overmounted_mount_leaves_the_filesystem_listed);
 	tcase_add_test(tc, virtual_interfaces_and_stacked_disks);
 	tcase_add_test(tc, pressure_temperatures_and_the_rest);
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
