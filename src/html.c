@@ -98,26 +98,28 @@ sum_disks(const struct snapshot *s, double *rd, double *wr)
 /*
  * The host's network traffic: the sum over its NICs, not over virtual
  * interfaces (a bridge, a veth, a VPN), whose packets a NIC carries too;
- * over every interface but lo where there is no NIC (a container). NAN if
- * none has a rate.
+ * over every interface but lo where there is no NIC (a container). Which of
+ * the two is decided by whether a NIC exists, not by whether one has a rate:
+ * a NIC without one yet (just plugged, its counters reset) must not make the
+ * chart jump to the virtual interfaces' sum. NAN if none summed has a rate.
  */
 static void
 sum_nets(const struct snapshot *s, double *rx, double *tx)
 {
-	int any = 0;
+	int nics = 0, any = 0;
 
-	for (int nics = 1; nics >= 0 && !any; nics--) {
-		*rx = *tx = 0;
-		for (size_t i = 0; i < s->nnets; i++) {
-			const struct snapshot_net *n = &s->nets[i];
+	for (size_t i = 0; i < s->nnets && !nics; i++)
+		nics = !s->nets[i].is_virtual && strcmp(s->nets[i].name, "lo") != 0;
+	*rx = *tx = 0;
+	for (size_t i = 0; i < s->nnets; i++) {
+		const struct snapshot_net *n = &s->nets[i];
 
-			if ((nics && n->is_virtual) || strcmp(n->name, "lo") == 0 ||
-			    n->c[NET_RX_BYTES].per_second < 0 || n->c[NET_TX_BYTES].per_second < 0)
-				continue;
-			*rx += n->c[NET_RX_BYTES].per_second;
-			*tx += n->c[NET_TX_BYTES].per_second;
-			any = 1;
-		}
+		if ((nics && n->is_virtual) || strcmp(n->name, "lo") == 0 ||
+		    n->c[NET_RX_BYTES].per_second < 0 || n->c[NET_TX_BYTES].per_second < 0)
+			continue;
+		*rx += n->c[NET_RX_BYTES].per_second;
+		*tx += n->c[NET_TX_BYTES].per_second;
+		any = 1;
 	}
 	if (!any)
 		*rx = *tx = NAN;

@@ -273,6 +273,20 @@ START_TEST(stacked_devices_counted_once)
 	ck_assert_msg(strstr(svg, "receive 1.00 MiB/s, transmit 1.00 MiB/s") != NULL, "%s", svg);
 	free(svg);
 	html_history_free(h);
+
+	/*
+	 * A NIC without a rate yet (just plugged): no figure, not the virtual
+	 * interfaces' sum in its place.
+	 */
+	h = html_history_new(5);
+	s->nets[0].is_virtual = 0;
+	s->nets[0].c[NET_RX_BYTES].per_second = -1;
+	s->nets[0].c[NET_TX_BYTES].per_second = -1;
+	html_history_push(h, s);
+	svg = chart(HTML_CHART_NETWORK, h);
+	ck_assert_msg(strstr(svg, "receive n/a, transmit n/a") != NULL, "%s", svg);
+	free(svg);
+	html_history_free(h);
 	snapshot_release(s);
 }
 END_TEST
