@@ -1959,6 +1959,38 @@ START_TEST(sighup_reload)
 }
 END_TEST
 
+/*
+ * Under the journal a refused reload is a warning: each of the file's
+ * errors and the refusal itself go out as "<4>" lines (at startup the same
+ * errors are "<3>", command_line checks), not as plain info lines.
+ */
+START_TEST(sighup_reload_under_journal)
+{
+	struct dbuf text = { 0 };
+	char where[200];
+	size_t mark;
+
+	D.journal = 1;
+	daemon_start(&defaults);
+	dbuf_printf(&text, "# line 2 has a misspelt key\nintervall = 3\n");
+	config_text(&text, &defaults);
+	write_file(D.conf, text.p);
+	dbuf_free(&text);
+	mark = dproc_log_mark();
+	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
+	if (!dproc_log_wait(mark, "keeping the running configuration", 5.0))
+		fail_with_log("no 'keeping the running configuration' within 5 s of SIGHUP");
+	snprintf(where, sizeof(where), "<4>%s:2: ", D.conf);
+	if (!dproc_log_wait(mark, where, 1.0))
+		fail_with_log("the log has no '%s'", where);
+	snprintf(where, sizeof(where), "<4>%s has errors (above); keeping the running "
+	    "configuration", D.conf);
+	if (!dproc_log_wait(mark, where, 1.0))
+		fail_with_log("the log has no '%s'", where);
+	ck_assert(dproc_alive());
+}
+END_TEST
+
 /* ---- the command line ----------------------------------------------------- */
 
 struct run {
@@ -2811,6 +2843,7 @@ daemon_suite(void)
 	tcase_add_test(tc, sigterm_with_streams);
 	tcase_add_test(tc, sigterm_under_cpu_quota);
 	tcase_add_test(tc, sighup_reload);
+	tcase_add_test(tc, sighup_reload_under_journal);
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, ipv6_any_takes_ipv4_too);
 	tcase_add_test(tc, port_in_use);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -240,7 +241,20 @@ dproc_start(char *why, size_t whylen)
 		snprintf(why, whylen, "pipe2: %s", strerror(errno));
 		return -1;
 	}
+	if (D.journal) {
+		struct stat st;
+		char js[64];
+
+		if (fstat(fds[1], &st) != 0) {
+			snprintf(why, whylen, "fstat: %s", strerror(errno));
+			return -1;
+		}
+		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", js, 1);
+	}
 	D.pid = dproc_spawn(argv, -1, fds[1]);
+	unsetenv("JOURNAL_STREAM");
 	close(fds[1]);
 	if (D.pid == -1) {
 		snprintf(why, whylen, "fork: %s", strerror(errno));

@@ -27,6 +27,7 @@ struct dproc {
 	int eof;		/* stderr reached EOF; mu */
 	unsigned port;
 	char conf[128];		/* the config file the daemon reads */
+	int journal;		/* dproc_start(): stderr as journald's (JOURNAL_STREAM) */
 };
 
 extern struct dproc D;		/* the one daemon a test program runs at a time */
