@@ -60,16 +60,27 @@ load_config(const char *path, int named, struct config *c, int reloading)
 	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *errors;
-	int r;
+	int r = -1, buffered = 0;
 
 	if (!named && access(path, F_OK) == -1 && errno == ENOENT) {
 		config_defaults(c);
 		return 0;
 	}
-	if (!log_to_journal() || (errors = open_memstream(&text, &len)) == NULL)
+	if (!log_to_journal())
 		return config_load(path, c, stderr);
-	r = config_load(path, c, errors);
-	fclose(errors);
+	/*
+	 * Under the journal each error line is logged with its priority. No
+	 * memory for that buffer is out of memory, fatal as in xmem: plain
+	 * lines on stderr instead would reach the journal as info.
+	 */
+	if ((errors = open_memstream(&text, &len)) != NULL) {
+		r = config_load(path, c, errors);
+		buffered = fclose(errors) == 0;
+	}
+	if (!buffered || text == NULL) {
+		log_fatal("out of memory reading %s", path);
+		abort();
+	}
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 		if (reloading)
 			log_warnx("%s", line);
