@@ -530,6 +530,42 @@ START_TEST(whole_disks_resets_and_new_disks)
 }
 END_TEST
 
+/*
+ * A disk's counters are reset together (the disk re-attached): one that
+ * went back takes every rate of that disk with it. On a 64-bit kernel the
+ * unsigned long ones never wrap, so sdc's reads going back by less than
+ * 2^31 are a reset, not a 32-bit wrap; io_ms, 32 bits everywhere, going
+ * back by more than half its range is a reset too (sdd), while sde moves on.
+ */
+START_TEST(disk_counter_reset_takes_every_rate)
+{
+	collector_t *c = collector_create(TREE("disk-reset"), "/nonexistent", 1);
+	struct snapshot *a, *b;
+
+	a = collector_sample(c, 0, 10 * SEC);
+	collector_set_procfs(c, TREE("disk-reset-later"));
+	b = collector_sample(c, SEC, 11 * SEC + SEC / 2);
+	ck_assert_uint_eq(b->ndisks, 3);
+	ck_assert_str_eq(b->disks[0].name, "sdc");
+	ck_assert_str_eq(b->disks[1].name, "sdd");
+	ck_assert_str_eq(b->disks[2].name, "sde");
+	if (ULONG_MAX > UINT32_MAX) {
+		ck_assert(b->disks[0].c[DISK_READS].per_second < 0);
+		ck_assert(b->disks[0].c[DISK_READ_BYTES].per_second < 0);
+		ck_assert(b->disks[0].busy_percent < 0);
+	}
+	ck_assert(b->disks[1].c[DISK_READS].per_second < 0);
+	ck_assert(b->disks[1].c[DISK_READ_BYTES].per_second < 0);
+	ck_assert(b->disks[1].busy_percent < 0);
+	ck_assert_uint_eq(b->disks[1].c[DISK_READS].total, 1150);
+	ck_assert_double_eq_tol(b->disks[2].c[DISK_READS].per_second, 100, 1e-9);
+	ck_assert_double_eq_tol(b->disks[2].busy_percent, 50, 1e-9);
+	snapshot_release(a);
+	snapshot_release(b);
+	collector_destroy(c);
+}
+END_TEST
+
 START_TEST(filesystems_as_df_lists_them)
 {
 	struct snapshot *a, *b, *t;
@@ -820,6 +856,7 @@ main(void)
 	tcase_add_test(tc, self_cpu_period_grows_with_threads);
 	tcase_add_test(tc, own_process_figures);
 	tcase_add_test(tc, interfaces_wrap_vanish_and_appear);
+	tcase_add_test(tc, disk_counter_reset_takes_every_rate);
 	tcase_add_test(tc, whole_disks_resets_and_new_disks);
 	tcase_add_test(tc, filesystems_as_df_lists_them);
 	tcase_add_test(tc, container_lists_the_hosts_filesystems);
