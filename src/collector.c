@@ -413,10 +413,12 @@ sample_memory(collector_t *c, struct snapshot *s)
 	s->mem_free_bytes = m.mem_free;
 	/*
 	 * As free(1) of procps-ng 4: without MemAvailable (kernels before 3.14),
-	 * or with one above MemTotal (lxc containers), available is MemFree.
+	 * with one above MemTotal (lxc containers), or with 0 (what the kernel
+	 * prints when its estimate goes below zero, under memory pressure),
+	 * available is MemFree.
 	 */
-	s->mem_available_bytes = m.has_mem_available && m.mem_available <= m.mem_total ?
-	    m.mem_available : m.mem_free;
+	s->mem_available_bytes = m.has_mem_available && m.mem_available != 0 &&
+	    m.mem_available <= m.mem_total ? m.mem_available : m.mem_free;
 	if (s->mem_available_bytes > m.mem_total)
 		s->mem_available_bytes = m.mem_total;	/* MemFree > MemTotal: a broken file */
 	s->mem_used_bytes = m.mem_total - s->mem_available_bytes;

@@ -230,6 +230,24 @@ START_TEST(available_above_total)
 }
 END_TEST
 
+/*
+ * MemAvailable: 0 is what the kernel prints when its estimate goes below
+ * zero: free(1) of procps-ng 4 takes it as missing and uses MemFree, so
+ * used is not the whole of MemTotal.
+ */
+START_TEST(available_zero_is_memfree)
+{
+	collector_t *c = collector_create(TREE("memavail-zero"), "/nonexistent", 1);
+	struct snapshot *a = collector_sample(c, 0, 0);
+
+	ck_assert_int_eq(a->has_memory, 1);
+	ck_assert_uint_eq(a->mem_available_bytes, 268435456ull);
+	ck_assert_uint_eq(a->mem_used_bytes, 1073741824ull - 268435456ull);
+	snapshot_release(a);
+	collector_destroy(c);
+}
+END_TEST
+
 START_TEST(old_kernel_without_memavailable)
 {
 	collector_t *c = collector_create(TREE("oldkernel"), "/nonexistent", 1);
@@ -851,6 +869,7 @@ main(void)
 	tcase_add_test(tc, cpus_that_come_and_go);
 	tcase_add_test(tc, idle_counter_stepping_back);
 	tcase_add_test(tc, available_above_total);
+	tcase_add_test(tc, available_zero_is_memfree);
 	tcase_add_test(tc, old_kernel_without_memavailable);
 	tcase_add_test(tc, daemon_counters_and_request_rate);
 	tcase_add_test(tc, self_cpu_period_grows_with_threads);
