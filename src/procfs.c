@@ -939,7 +939,7 @@ mount_line(char *line, void *rec)
 {
 	struct procfs_mount *m = rec;
 	char *id, *parent, *devno, *root, *mountpoint, *options, *w;
-	char *fstype, *source, *superopts;
+	char *fstype, *source, *superopts, no_source[1] = "";
 	const char *p;
 	uint64_t v, major, minor;
 
@@ -953,8 +953,17 @@ mount_line(char *line, void *rec)
 		if ((w = cut_word(&line)) == NULL)
 			return -1;
 	} while (strcmp(w, "-") != 0);
-	if ((fstype = cut_word(&line)) == NULL || (source = cut_word(&line)) == NULL ||
-	    (superopts = cut_word(&line)) == NULL)
+	if ((fstype = cut_word(&line)) == NULL)
+		return -1;
+	/*
+	 * An empty source ("mount -t tmpfs '' /x") is printed as nothing: two
+	 * spaces in a row, the one blank left after cut_word() took fstype's.
+	 */
+	if (*line == ' ' || *line == '\t')
+		source = no_source;
+	else if ((source = cut_word(&line)) == NULL)
+		return -1;
+	if ((superopts = cut_word(&line)) == NULL)
 		return -1;
 	p = id;
 	if (parse_u64(&p, &v) == -1 || *p != '\0')

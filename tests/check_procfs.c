@@ -627,6 +627,7 @@ static const struct mount_want mounts_escape[] = {
 	{ "/mnt/back\\slash", "fuse.sshfs", "me@host:/a b&<c>", 0, 50, 0 },
 	{ "/mnt/tab\tnl\nend", "tmpfs", "<tmpfs>", 0, 51, 0 },
 	{ "/mnt/x\\1y\\zz\\777", "tmpfs", "tmpfs", 0, 52, 0 },
+	{ "/mnt/nosrc", "tmpfs", "", 0, 53, 0 },	/* mount -t tmpfs '' : two spaces */
 };
 
 /*

@@ -437,8 +437,9 @@ check_mountinfo(const struct lines *l)
 		fuzz_fail("mountinfo: %zu mounts from %zu lines", n, l->n);
 	for (size_t i = 0; i < n; i++) {
 		const char *word[64];
-		size_t wlen[64], nw = 0, dash;
+		size_t wlen[64], nw = 0, dash, opts;
 		const char *p = l->line[i];
+		int empty_source;
 		char want[3][4096];
 		int ro = 0;
 
@@ -449,17 +450,24 @@ check_mountinfo(const struct lines *l)
 		}
 		for (dash = 6; dash < nw && !(wlen[dash] == 1 && word[dash][0] == '-'); dash++)
 			continue;
-		if (dash + 3 >= nw || wlen[4] >= 4096 || wlen[dash + 1] >= 4096 ||
-		    wlen[dash + 2] >= 4096)
+		if (dash + 2 >= nw || wlen[4] >= 4096 || wlen[dash + 1] >= 4096)
 			continue;	/* past what this reference keeps: no comparison */
+		/* Two blanks or more after the fstype: the source is empty. */
+		empty_source = word[dash + 2] - (word[dash + 1] + wlen[dash + 1]) >= 2;
+		opts = dash + 3 - (size_t)empty_source;
+		if (opts >= nw || (!empty_source && wlen[dash + 2] >= 4096))
+			continue;
 		ref_unescape(word[4], wlen[4], want[0]);
 		ref_unescape(word[dash + 1], wlen[dash + 1], want[1]);
-		ref_unescape(word[dash + 2], wlen[dash + 2], want[2]);
-		for (const char *o = word[dash + 3]; o < word[dash + 3] + wlen[dash + 3];) {
+		if (empty_source)
+			want[2][0] = '\0';
+		else
+			ref_unescape(word[dash + 2], wlen[dash + 2], want[2]);
+		for (const char *o = word[opts]; o < word[opts] + wlen[opts];) {
 			size_t olen = strcspn(o, ",");
 
-			if (olen > wlen[dash + 3] - (size_t)(o - word[dash + 3]))
-				olen = wlen[dash + 3] - (size_t)(o - word[dash + 3]);
+			if (olen > wlen[opts] - (size_t)(o - word[opts]))
+				olen = wlen[opts] - (size_t)(o - word[opts]);
 			ro |= olen == 2 && strncmp(o, "ro", 2) == 0;
 			o += olen + 1;
 		}
