@@ -1501,6 +1501,96 @@ START_TEST(fifo_in_webroot)
 }
 END_TEST
 
+/* GET path with one extra header line; the status, and the body's length in *len. */
+static long
+conditional_get(const char *path, const char *header, size_t *len)
+{
+	struct reply r;
+	long status;
+
+	http_do("GET", path, header, 3000, &r);
+	ck_assert_int_eq(r.result, CURLE_OK);
+	status = r.status;
+	*len = r.body.len;
+	reply_free(&r);
+	return status;
+}
+
+/*
+ * The page's files carry validators, so that "Cache-Control: no-cache"
+ * costs a 304 and not the whole of htmx.js on every load: If-None-Match
+ * (weak comparison, lists, "*"), else If-Modified-Since; a file changed
+ * since gets a new tag and a 200.
+ */
+START_TEST(static_file_validators)
+{
+	struct dconf c = defaults;
+	char dir[PATH_MAX], path[PATH_MAX + 32], etag[128], modified[64], h[300];
+	struct timespec times[2] = { { .tv_sec = 1700000000 }, { .tv_sec = 1700000000 } };
+	struct dbuf raw = { 0 };
+	struct reply r;
+	size_t len;
+
+	snprintf(dir, sizeof(dir), "%s/www-cond-%d", run_dir, (int)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/app.js", dir);
+	write_file(path, "console.log(1);\n");
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+	c.webroot = dir;
+	daemon_start(&c);
+
+	http_do("GET", "/app.js", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body.len, 16);
+	ck_assert_msg(header_get(&r.headers, "ETag", etag, sizeof(etag)) && etag[0] == '"',
+	    "no ETag: %s", dbuf_str(&r.headers));
+	ck_assert(header_get(&r.headers, "Last-Modified", modified, sizeof(modified)));
+	ck_assert_str_eq(modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+	reply_free(&r);
+
+	snprintf(h, sizeof(h), "If-None-Match: %s", etag);
+	ck_assert_int_eq(conditional_get("/app.js", h, &len), 304);
+	ck_assert_uint_eq(len, 0);
+	snprintf(h, sizeof(h), "If-None-Match: \"other\", W/%s", etag);
+	ck_assert_int_eq(conditional_get("/app.js", h, &len), 304);
+	ck_assert_int_eq(conditional_get("/app.js", "If-None-Match: *", &len), 304);
+	ck_assert_int_eq(conditional_get("/app.js", "If-None-Match: \"other\"", &len), 200);
+	ck_assert_uint_eq(len, 16);
+	snprintf(h, sizeof(h), "If-Modified-Since: %s", modified);
+	ck_assert_int_eq(conditional_get("/app.js", h, &len), 304);
+	/* The other two HTTP-date forms of the same second. */
+	ck_assert_int_eq(conditional_get("/app.js",
+	    "If-Modified-Since: Tuesday, 14-Nov-23 22:13:20 GMT", &len), 304);
+	ck_assert_int_eq(conditional_get("/app.js",
+	    "If-Modified-Since: Tue Nov 14 22:13:20 2023", &len), 304);
+	ck_assert_int_eq(conditional_get("/app.js",
+	    "If-Modified-Since: Tue, 14 Nov 2023 22:13:19 GMT", &len), 200);
+	ck_assert_int_eq(conditional_get("/app.js", "If-Modified-Since: yesterday", &len), 200);
+
+	/* If-None-Match decides when both come, even against a matching date. */
+	snprintf(h, sizeof(h), "GET /app.js HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	    "If-None-Match: \"other\"\r\nIf-Modified-Since: %s\r\nConnection: close\r\n\r\n",
+	    D.port, modified);
+	raw_request(h, &raw);
+	ck_assert_msg(strncmp(dbuf_str(&raw), "HTTP/1.1 200 ", 13) == 0, "%s", dbuf_str(&raw));
+	dbuf_free(&raw);
+
+	/* Changed since: a new tag, and the old one gets the file. */
+	times[0].tv_sec = times[1].tv_sec = 1700000100;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+	snprintf(h, sizeof(h), "If-None-Match: %s", etag);
+	ck_assert_int_eq(conditional_get("/app.js", h, &len), 200);
+	ck_assert_uint_eq(len, 16);
+
+	/* Counted as 304s in the daemon's own metrics. */
+	ck_assert_msg(metrics_reach("sse_metricsd_http_requests_total{code=\"304\","
+	    "endpoint=\"page\"} 6"), "the 304s are not counted");
+	daemon_stop_ok(5.0);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(heartbeat)
 {
 	struct dconf c = defaults;
@@ -2837,6 +2927,7 @@ daemon_suite(void)
 	tcase_add_test(tc, other_endpoints);
 	tcase_add_test(tc, self_metrics);
 	tcase_add_test(tc, fifo_in_webroot);
+	tcase_add_test(tc, static_file_validators);
 	tcase_add_test(tc, heartbeat);
 	tcase_add_test(tc, stream_threads_pinned);
 	tcase_add_test(tc, max_clients);
