@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include <linux/sockios.h>	/* SIOCOUTQ */
 #include <linux/tcp.h>	/* struct tcp_info with tcpi_bytes_received (Linux 4.1) */
 #include <netinet/in.h>
 
@@ -29,19 +31,36 @@ struct deadline_conn {
  * Bytes the kernel has taken in on the connection so far (TCP_INFO), or
  * UINT64_MAX when it cannot say (not TCP). libmicrohttpd reads what comes
  * at once, so the socket's queue cannot tell whether a request has begun;
- * this count can.
+ * this count can. *closed_window: whether the peer's receive window is
+ * shut (it reads nothing of ours); 1 when the kernel cannot say (before
+ * Linux 5.4).
  */
 static uint64_t
-bytes_received(int fd)
+bytes_received(int fd, int *closed_window)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
 	memset(&ti, 0, sizeof(ti));
+	*closed_window = 1;
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
 	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
 		return UINT64_MAX;
+	if (len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof(ti.tcpi_snd_wnd))
+		*closed_window = ti.tcpi_snd_wnd == 0;
 	return ti.tcpi_bytes_received;
+}
+
+void
+deadline_reset_if_unsent(int fd)
+{
+	struct linger now = { 1, 0 };
+	int queued = 0;
+
+	if (fd == -1 || ioctl(fd, SIOCOUTQ, &queued) != 0 || queued == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) != 0)
+		log_debug("deadline: SO_LINGER: %s", strerror(errno));
 }
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -71,9 +90,11 @@ unlink_conn(struct deadline_conn *dc)
 static void
 append(struct deadline_conn *dc, int fresh)
 {
+	int closed_window;
+
 	unlink_conn(dc);
 	dc->due_ns = monotime_ns() + timeout_ns;
-	dc->received = bytes_received(dc->fd);
+	dc->received = bytes_received(dc->fd, &closed_window);
 	if (fresh && dc->received != UINT64_MAX)
 		dc->received = 0;
 	TAILQ_INSERT_TAIL(&owed, dc, link);
@@ -98,8 +119,18 @@ run(void *arg)
 
 		while ((dc = TAILQ_FIRST(&owed)) != NULL && dc->due_ns <= now) {
 			/* Idle (not a byte since), or a request begun and not finished. */
+			int closed_window;
 			int idle = dc->received != UINT64_MAX &&
-			    bytes_received(dc->fd) == dc->received;
+			    bytes_received(dc->fd, &closed_window) == dc->received;
+
+			/*
+			 * A peer that has shut its window on the rest of the last
+			 * response is not reading it: reset, or the FIN would queue
+			 * behind those bytes (deadline_reset_if_unsent()). One that
+			 * still takes them, slowly, gets them, then the FIN.
+			 */
+			if (closed_window)
+				deadline_reset_if_unsent(dc->fd);
 
 			/* libmicrohttpd's thread reads the end, and closes the connection. */
 			if (shutdown(dc->fd, SHUT_RDWR) == 0) {

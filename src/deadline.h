@@ -18,7 +18,8 @@
  * now + the same timeout) and each entry's place in it; no stream is in
  * the list, so it is never touched per event. The deadline thread wakes once a second while
  * the list is not empty, shuts down the socket of each connection past its
- * deadline (libmicrohttpd then reads the end and closes it), and sleeps on
+ * deadline (libmicrohttpd then reads the end and closes it; a reset when
+ * the peer took nothing of the last response since), and sleeps on
  * a condition variable while the list is empty: an idle daemon pays nothing.
  * deadline_close() takes the entry out under the mutex before libmicrohttpd
  * closes the socket, so the thread never shuts down a reused descriptor.
@@ -45,6 +46,15 @@ void deadline_rearm(struct deadline_conn *dc);
 
 /* It is closing: forget and free it. */
 void deadline_close(struct deadline_conn *dc);
+
+/*
+ * Socket fd is about to be closed for a timeout: when it holds bytes its
+ * peer never took, make the close a reset (SO_LINGER 0), as nginx's
+ * reset_timedout_connection does. A FIN would queue behind those bytes, and
+ * the kernel would keep them, in FIN-WAIT-1, for as long as the peer
+ * answers its probes. Any thread; the caller keeps fd from being reused.
+ */
+void deadline_reset_if_unsent(int fd);
 
 /*
  * (Connections closed for missing it are counted in stats: in

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sockios.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -772,25 +770,6 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	return serve_file(conn, url);
 }
 
-/*
- * A connection closed for its timeout with bytes its peer never took: reset
- * it instead (nginx's reset_timedout_connection). A FIN would queue behind
- * those bytes, and the kernel would keep them, in FIN-WAIT-1, for as long
- * as the peer answers its probes. libmicrohttpd calls completed() before it
- * shuts the socket down, so the linger applies to its close.
- */
-static void
-reset_if_unsent(struct MHD_Connection *conn)
-{
-	struct linger now = { 1, 0 };
-	int fd = conn_fd(conn), queued = 0;
-
-	if (fd == -1 || ioctl(fd, SIOCOUTQ, &queued) != 0 || queued == 0)
-		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) != 0)
-		log_debug("http: SO_LINGER: %s", strerror(errno));
-}
-
 static void
 completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode toe)
@@ -801,8 +780,9 @@ completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	unsigned status = 0;	/* none queued: the client left first */
 
 	(void)cls;
+	/* libmicrohttpd calls this before it shuts the socket down and closes it. */
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
-		reset_if_unsent(conn);
+		deadline_reset_if_unsent(conn_fd(conn));
 	if (req == NULL)
 		return;
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && req->is_stream)

@@ -2507,6 +2507,60 @@ START_TEST(stalled_viewer)
 }
 END_TEST
 
+/*
+ * The same for a kept-alive connection whose client took none of a whole
+ * response (htmx.js, 170 KB, into a 4 KB receive buffer) and sent nothing
+ * after it: request_timeout closes it with a reset, not a FIN that would
+ * leave the response queued in FIN-WAIT-1 for as long as the client
+ * answers the kernel's probes. timeout is far off, so this is the
+ * request deadline's close, not libmicrohttpd's.
+ */
+START_TEST(unread_response_reset_at_request_timeout)
+{
+	struct dconf c = defaults;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	static const char req[] = "GET /htmx.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	unsigned long txq = 0, txq_seen = 0;
+	char st[3] = "";
+	double t0, closed = -1, gone = -1;
+	int fd, found = 0, seen = 0;
+
+	c.request_timeout = 2;
+	c.timeout = 30;
+	daemon_start(&c);
+	fd = connect_daemon(4096);
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	t0 = now_mono();
+	while (now_mono() - t0 < 10.0) {
+		found = server_socket(ntohs(sin.sin_port), st, &txq);
+		seen |= found;
+		if (found && txq > txq_seen)
+			txq_seen = txq;
+		if (seen && (!found || strcmp(st, "01") != 0)) {
+			closed = now_mono() - t0;
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	while (found && now_mono() - t0 < closed + 2.0) {
+		usleep(50 * 1000);
+		found = server_socket(ntohs(sin.sin_port), st, &txq);
+	}
+	if (!found)
+		gone = now_mono() - t0;
+	printf("unread response: %lu bytes queued; closed after %.1f s, gone after %.1f s "
+	    "(else state %s, %lu bytes queued)\n", txq_seen, closed, gone, st, txq);
+	ck_assert_msg(seen, "the connection was never seen in /proc/net/tcp");
+	ck_assert_msg(txq_seen > 0, "nothing was queued for the client: the test tests nothing");
+	ck_assert_msg(closed > 0, "the connection is still open 10 s on (request_timeout 2)");
+	ck_assert_msg(gone > 0, "2 s after the close the daemon's socket is still there, "
+	    "state %s with %lu bytes queued", st, txq);
+	close(fd);
+}
+END_TEST
+
 
 /*
  * A viewer that reads, but slower than the daemon writes, still gets the end
@@ -2940,6 +2994,7 @@ daemon_suite(void)
 	tcase_add_test(tc, port_in_use);
 	tcase_add_test(tc, browser_sized_requests);
 	tcase_add_test(tc, stalled_viewer);
+	tcase_add_test(tc, unread_response_reset_at_request_timeout);
 	tcase_add_test(tc, lagging_viewer_at_stop);
 	tcase_add_test(tc, slow_request_headers);
 	tcase_add_test(tc, max_clients_per_ip);
