@@ -708,18 +708,21 @@ real_filesystem(const collector_t *c, const struct procfs_mount *m)
 }
 
 /*
- * Of two mounts of one filesystem, whether a is listed rather than b (a
- * before b in the table): as df, the one that shows more of it (its root
- * nearer the filesystem's: a bind mount of a directory loses to the mount
- * of the whole), then the shorter mount point, then the first.
+ * Whether later, a mount of the filesystem that seen (listed so far) is
+ * mounted from too, takes seen's place, as coreutils' df decides it in its
+ * one pass over the table in order: when later's source is a path and
+ * seen's is not, or when later's mount point is shorter and its root no
+ * deeper in the filesystem (a bind mount of a directory does not replace
+ * the mount of the whole). Otherwise the first seen stays, even a bind
+ * mount of a directory before the whole.
  */
 static int
-mount_wins(const struct procfs_mount *a, const struct procfs_mount *b)
+mount_replaces(const struct procfs_mount *later, const struct procfs_mount *seen)
 {
-	size_t ra = strlen(a->root), rb = strlen(b->root);
-	size_t ma = strlen(a->mountpoint), mb = strlen(b->mountpoint);
-
-	return ra != rb ? ra < rb : ma <= mb;
+	if (strchr(later->source, '/') != NULL && strchr(seen->source, '/') == NULL)
+		return 1;
+	return strlen(seen->mountpoint) > strlen(later->mountpoint) &&
+	    !(strlen(seen->root) < strlen(later->root));
 }
 
 /* 1 when the mount table must be read again (or for the first time). */
@@ -761,8 +764,9 @@ mounts_changed(collector_t *c)
  * The mounts df would list, chosen once per mount table (not per tick): real
  * filesystems only (see real_filesystem), one line per filesystem (bind
  * mounts, a file mounted over /etc/hosts in a container; but each btrfs
- * subvolume, as df lists them) as mount_wins() picks, and a mount point
- * mounted over again only as its top mount.
+ * subvolume, as df lists them) as mount_replaces() picks, in the place of
+ * the first mount seen of it, and a mount point mounted over again only as
+ * its top mount.
  */
 static void
 choose_filesystems(collector_t *c)
@@ -776,28 +780,31 @@ choose_filesystems(collector_t *c)
 	c->nlisted = 0;
 	/*
 	 * First which mounts are mounted over (by any later mount on the same
-	 * point, real or not): those are out of sight, and out of the contest
-	 * between the mounts of one filesystem too, or a hidden one could win
-	 * it and the filesystem vanish from the list.
+	 * point, real or not): those are out of sight, and out of the choice
+	 * between the mounts of one filesystem too, or a hidden one could be
+	 * chosen and the filesystem vanish from the list.
 	 */
 	under = xcalloc(n ? n : 1, 1);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n && !under[i]; j++)
 			under[i] = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
 	for (size_t i = 0; i < n; i++) {
-		int hidden = under[i];
+		size_t k;
 
-		if (hidden || !real_filesystem(c, &m[i]))
+		if (under[i] || !real_filesystem(c, &m[i]))
 			continue;
-		for (size_t j = 0; j < n && !hidden; j++) {
-			if (j == i || under[j] || !real_filesystem(c, &m[j]))
-				continue;
-			if (m[j].major == m[i].major && m[j].minor == m[i].minor &&
-			    m[j].subvolid == m[i].subvolid)
-				hidden = j < i ? mount_wins(&m[j], &m[i]) : !mount_wins(&m[i], &m[j]);
+		for (k = 0; k < c->nlisted; k++) {
+			const struct procfs_mount *seen = &m[c->listed[k]];
+
+			if (seen->major == m[i].major && seen->minor == m[i].minor &&
+			    seen->subvolid == m[i].subvolid)
+				break;
 		}
-		if (hidden)
+		if (k < c->nlisted) {
+			if (mount_replaces(&m[i], &m[c->listed[k]]))
+				c->listed[k] = i;
 			continue;
+		}
 		if (c->nlisted == COLLECTOR_MAX_DEVICES) {
 			too_many(c, "filesystems");
 			break;

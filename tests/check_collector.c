@@ -652,15 +652,21 @@ START_TEST(virtual_interfaces_and_stacked_disks)
 END_TEST
 
 /*
- * df's choices: each btrfs subvolume is listed (one device number for all);
- * of two mounts of one filesystem the one of its root wins over a bind
- * mount of a directory below it, though at a shorter mount point; network
- * filesystems are left out by type, and by a source that names a server.
+ * df's choices (coreutils' one pass over the table, in order): each btrfs
+ * subvolume is listed (one device number for all); a later mount of a
+ * filesystem seen already takes its place only when its mount point is
+ * shorter and its root no deeper (sdd1's whole at /e over its /x bound at
+ * /srv/longer/path), or when its source is a path and the first's is not
+ * (/ffff over /f); else the first stays, be it a bind mount of a directory
+ * before the whole (/mnt before /mnt/usb: df lists /mnt, checked with df in
+ * a mount namespace) or the whole before a bind at a shorter point (sdc1's
+ * /data/long, not /d). Network filesystems are left out by type, and by a
+ * source that names a server.
  */
 START_TEST(filesystems_chosen_as_df_chooses)
 {
 	collector_t *c = collector_create(TREE("df-rules"), "/nonexistent", 1);
-	const char *const want[] = { "/", "/home", "/boot", "/mnt/usb" };
+	const char *const want[] = { "/", "/home", "/boot", "/mnt", "/data/long", "/e", "/ffff" };
 	struct snapshot *s;
 
 	collector_set_filesystems(c, ROOTFS, 0);
@@ -668,9 +674,10 @@ START_TEST(filesystems_chosen_as_df_chooses)
 	ck_assert(s->has_filesystems);
 	for (size_t i = 0; i < s->nfilesystems; i++)
 		printf("df-rules: %s\n", s->filesystems[i].mountpoint);
-	ck_assert_uint_eq(s->nfilesystems, 4);
-	for (size_t i = 0; i < 4; i++)
+	ck_assert_uint_eq(s->nfilesystems, (sizeof(want) / sizeof(want[0])));
+	for (size_t i = 0; i < (sizeof(want) / sizeof(want[0])); i++)
 		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
+	ck_assert_str_eq(s->filesystems[6].device, "/dev/sde1");
 	snapshot_release(s);
 	collector_destroy(c);
 }
