@@ -71,13 +71,27 @@ chart_format_value(char *buf, size_t len, double v, enum chart_unit unit)
 	}
 	if (v < 0)
 		v = 0;
-	/* Three significant digits at most: "812 KiB/s", "1.53 GiB". */
+	/*
+	 * Three significant digits at most: "812 KiB/s", "1.53 GiB". The unit
+	 * and the decimals are chosen for the value as printed, rounded: 1023.6
+	 * is "1.00 KiB", not "1024 B", and 9.996 KiB "10.0 KiB", not "10.00".
+	 */
 	{
 		size_t u = unit_of(v);
 		double x = v / pow(1024, (double)u);
-		const char *fmt = u == 0 || x >= 100 ? "%.0f %s%s" : x >= 10 ? "%.1f %s%s" : "%.2f %s%s";
+		int dec = u == 0 || x >= 100 ? 0 : x >= 10 ? 1 : 2;
 
-		snprintf(buf, len, fmt, x, byte_units[u], unit == CHART_BYTES_PER_SECOND ? "/s" : "");
+		if (round(x * pow(10, dec)) / pow(10, dec) >= 1024 && u + 1 < NUNITS) {
+			x /= 1024;
+			u++;
+			dec = 2;
+		}
+		if (dec == 2 && round(x * 100) / 100 >= 10)
+			dec = 1;
+		if (dec == 1 && round(x * 10) / 10 >= 100)
+			dec = 0;
+		snprintf(buf, len, "%.*f %s%s", dec, x, byte_units[u],
+		    unit == CHART_BYTES_PER_SECOND ? "/s" : "");
 	}
 }
 
@@ -115,6 +129,17 @@ chart_nice_top(double max, enum chart_unit unit, double *step)
 	x = max / div;
 	s = nice_step(x / 4);
 	top = ceil(x / s - 1e-9) * s;
+	/*
+	 * Just under 1024 of a unit, the top can pass it (1010 KiB: steps of
+	 * 500 to 1500): the labels are then in the next unit, where 500 KiB is
+	 * not round. Choose the steps in that unit instead (0.25 MiB).
+	 */
+	if (unit != CHART_PERCENT && top >= 1024 && div < pow(1024, (double)(NUNITS - 1))) {
+		div *= 1024;
+		x = max / div;
+		s = nice_step(x / 4);
+		top = ceil(x / s - 1e-9) * s;
+	}
 	*step = s * div;
 	return top * div;
 }

@@ -26,6 +26,10 @@ static const struct {
 	{ 50, CHART_PERCENT, 100, 25 },
 	{ 100, CHART_PERCENT, 100, 25 },
 	{ 150, CHART_PERCENT, 150, 50 },	/* more than 100 %: scaled like anything else */
+	/* Just under 1024 of a unit: steps round in the next unit, its labels'. */
+	{ 1010 * KiB, CHART_BYTES_PER_SECOND, 1 * MiB, 0.25 * MiB },
+	{ 1020 * MiB, CHART_BYTES, 1 * GiB, 0.25 * GiB },
+	{ 1023, CHART_BYTES, 1 * KiB, 0.25 * KiB },
 };
 
 START_TEST(nice_top)
@@ -52,6 +56,12 @@ static const struct {
 	{ -5, CHART_BYTES, "0 B" },
 	{ 12.345, CHART_PERCENT, "12.3 %" },
 	{ NAN, CHART_PERCENT, "n/a" },
+	/* Rounded first, then the unit and the decimals chosen. */
+	{ 1023.6, CHART_BYTES_PER_SECOND, "1.00 KiB/s" },
+	{ 1023.9 * KiB, CHART_BYTES_PER_SECOND, "1.00 MiB/s" },
+	{ 99.96 * KiB, CHART_BYTES_PER_SECOND, "100 KiB/s" },
+	{ 9.996 * KiB, CHART_BYTES, "10.0 KiB" },
+	{ 9.994 * KiB, CHART_BYTES, "9.99 KiB" },
 };
 
 START_TEST(format_value)
