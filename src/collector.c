@@ -957,6 +957,7 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed, int64_t mono_n
 	d->connections_idle_closed_total = now.connections_idle_closed_total;
 	broadcast_sent(&d->events_sent_total, &d->bytes_sent_total);
 	d->request_duration_mean_seconds = -1;
+	d->requests_per_second = -1;	/* none on the first tick, as every rate */
 	if (c->have_prev && elapsed > 0) {
 		requests = delta(now.requests_total, c->prev_stats.requests_total);
 		duration = delta(now.request_duration_ns_total, c->prev_stats.request_duration_ns_total);

@@ -744,13 +744,15 @@ card_daemon(struct strbuf *sb, const struct snapshot *s)
 
 	strbuf_printf(sb, "<h2>sse-metricsd</h2>\n"
 	    "<p class=\"value\"><span class=\"viewers\">%llu</span><small> %s</small></p>\n<dl>\n"
-	    "<dt>requests</dt><dd>%.1f/s</dd>\n"
+	    "<dt>requests</dt><dd>",
+	    (unsigned long long)d->streams_open, d->streams_open == 1 ? "viewer" : "viewers");
+	put_per_second(sb, d->requests_per_second);
+	strbuf_printf(sb, "</dd>\n"
 	    "<dt>events dropped</dt><dd class=\"%s\">%llu</dd>\n"
 	    "<dt>streams refused</dt><dd>%llu</dd>\n"
 	    "<dt>timed out</dt><dd>%llu streams, %llu requests</dd>\n"
 	    "<dt>sent</dt><dd>",
-	    (unsigned long long)d->streams_open, d->streams_open == 1 ? "viewer" : "viewers",
-	    d->requests_per_second, d->events_dropped_total > 0 ? "warn" : "",
+	    d->events_dropped_total > 0 ? "warn" : "",
 	    (unsigned long long)d->events_dropped_total,
 	    (unsigned long long)d->streams_rejected_total,
 	    (unsigned long long)d->streams_timed_out_total,

@@ -372,7 +372,7 @@ daemon_group(const struct snapshot *s)
 	set(o, "streams_total", u64(d->streams_total));
 	set(o, "streams_rejected_total", u64(d->streams_rejected_total));
 	set(o, "requests_total", u64(d->requests_total));
-	set(o, "requests_per_second", real2(d->requests_per_second));
+	set(o, "requests_per_second", rate(d->requests_per_second));
 	set(o, "request_duration_mean_seconds", d->request_duration_mean_seconds >= 0 ?
 	    real(d->request_duration_mean_seconds, 1e6) : json_null());
 	a = json_array();

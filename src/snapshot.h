@@ -131,7 +131,7 @@ struct snapshot_daemon {
 	uint64_t streams_rejected_total;	/* refused GETs: max_clients, a connection limit */
 	uint64_t requests[EP_COUNT][ST_COUNT];	/* completed, by endpoint and status; streams count when they end */
 	uint64_t requests_total;		/* completed non-stream requests */
-	double requests_per_second;		/* of those, over the last tick */
+	double requests_per_second;		/* of those, over the last tick; -1 on the first */
 	double request_duration_mean_seconds;	/* of those, over the last tick; < 0 when none */
 	/* Non-stream request durations: cumulative bucket counts, Prometheus style. */
 	uint64_t duration_bucket[SNAPSHOT_DURATION_BUCKETS + 1];	/* last = +Inf = count */

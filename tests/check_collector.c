@@ -351,6 +351,9 @@ START_TEST(own_process_figures)
 	ck_assert(a->daemon.cpu_seconds_total > 0 && a->daemon.cpu_seconds_total <= process_cpu_s());
 	burn_cpu(0.05);
 	b = collector_sample(c, 2 * SEC, 2 * SEC);
+	/* The request rate is a rate like any other: none on the first tick. */
+	ck_assert(a->daemon.requests_per_second < 0);
+	ck_assert(b->daemon.requests_per_second >= 0);
 	ck_assert_msg(b->daemon.cpu_seconds_total >= a->daemon.cpu_seconds_total + 0.05,
 	    "cpu %.3f s after %.3f s and 50 ms of work", b->daemon.cpu_seconds_total,
 	    a->daemon.cpu_seconds_total);
