@@ -237,10 +237,17 @@ is_thermal_zone(const struct snapshot_temp *t)
 	return strncmp(t->sensor, "thermal_zone", 12) == 0;
 }
 
+/* node_exporter's chip label of hwmon sensor t: from its device's path. */
+static const char *
+chip_id(const struct snapshot_temp *t)
+{
+	return t->chip_id != NULL ? t->chip_id : t->chip;
+}
+
 /*
- * The chip label of hwmon sensor i: its name, with "_N" added when an
- * earlier chip of the same name has the same sensor (two NVMe drives are
- * both "nvme" with a "temp1"), so no two samples share their labels.
+ * The chip label of hwmon sensor i, "_N" added when an earlier chip of the
+ * same label has the same sensor (two chips without a device, both named
+ * "nvme" with a "temp1"), so no two samples share their labels.
  */
 static void
 put_chip(struct strbuf *sb, const struct snapshot *s, size_t i)
@@ -248,10 +255,11 @@ put_chip(struct strbuf *sb, const struct snapshot *s, size_t i)
 	unsigned same = 0;
 
 	for (size_t j = 0; j < i; j++)
-		if (!is_thermal_zone(&s->temps[j]) && strcmp(s->temps[j].chip, s->temps[i].chip) == 0 &&
+		if (!is_thermal_zone(&s->temps[j]) &&
+		    strcmp(chip_id(&s->temps[j]), chip_id(&s->temps[i])) == 0 &&
 		    strcmp(s->temps[j].sensor, s->temps[i].sensor) == 0)
 			same++;
-	put_label(sb, s->temps[i].chip);
+	put_label(sb, chip_id(&s->temps[i]));
 	if (same > 0)
 		strbuf_printf(sb, "_%u", same);
 }
@@ -276,6 +284,26 @@ temperature_metrics(struct strbuf *sb, const struct snapshot *s)
 			strbuf_puts(sb, "\",sensor=\"");
 			put_label(sb, s->temps[i].sensor);
 			strbuf_printf(sb, "\"} %.15g\n", s->temps[i].celsius);
+		}
+	}
+	if (hwmon) {
+		family(sb, "node_hwmon_chip_names", "gauge",
+		    "Annotation metric for human-readable chip names");
+		for (size_t i = 0; i < s->ntemps; i++) {
+			int seen = 0;
+
+			if (is_thermal_zone(&s->temps[i]))
+				continue;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = !is_thermal_zone(&s->temps[j]) &&
+				    strcmp(chip_id(&s->temps[j]), chip_id(&s->temps[i])) == 0;
+			if (seen)
+				continue;
+			strbuf_puts(sb, "node_hwmon_chip_names{chip=\"");
+			put_label(sb, chip_id(&s->temps[i]));
+			strbuf_puts(sb, "\",chip_name=\"");
+			put_label(sb, s->temps[i].chip);
+			strbuf_puts(sb, "\"} 1\n");
 		}
 	}
 	if (labels) {

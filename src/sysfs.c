@@ -10,6 +10,7 @@
  */
 #include "sysfs.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -285,8 +286,8 @@ struct temps {
 };
 
 static void
-temps_add(struct temps *t, const char *chip, const char *sensor, const char *label,
-    long long millic)
+temps_add(struct temps *t, const char *chip, const char *chip_id, const char *sensor,
+    const char *label, long long millic)
 {
 	struct sysfs_temp *s;
 
@@ -296,6 +297,7 @@ temps_add(struct temps *t, const char *chip, const char *sensor, const char *lab
 	}
 	s = &t->v[t->n++];
 	s->chip = xstrdup(chip);
+	s->chip_id = chip_id != NULL ? xstrdup(chip_id) : NULL;
 	s->sensor = xstrdup(sensor);
 	s->label = label != NULL ? xstrdup(label) : NULL;
 	s->celsius = (double)millic / 1000.0;
@@ -333,14 +335,73 @@ open_dir(const char *sysfs, const char *rel, int *fd)
 	return 0;
 }
 
-/* The temp*_input sensors of one hwmon device directory. */
+/*
+ * As node_exporter's cleanMetricName: lower case, every character but
+ * [a-z0-9:_] made '_', no '_' at either end; into out (of len > 0).
+ */
 static void
-hwmon_chip(int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
+clean_name(const char *s, size_t n, char *out, size_t len)
 {
-	char chip[SYSFS_ATTR_MAX], label[SYSFS_ATTR_MAX], name[48];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		char ch = (char)tolower((unsigned char)s[i]);
+
+		out[o++] = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == ':' ||
+		    ch == '_' ? ch : '_';
+	}
+	while (o > 0 && out[o - 1] == '_')
+		o--;
+	out[o] = '\0';
+	o = strspn(out, "_");
+	memmove(out, out + o, strlen(out + o) + 1);
+}
+
+/*
+ * node_exporter's chip label of hwmon directory hpath (its hwmonName()),
+ * stable across boots where hwmonN is not: from the device the hwmon
+ * belongs to, TYPE_NAME of its real path's last two components
+ * ("platform_coretemp_0", "nvme_nvme0", "pci0000:00_0000:00:18_3"); else
+ * the chip's name file; else the hwmon directory's own name.
+ */
+static void
+hwmon_id(const char *hpath, const char *name, char *out, size_t len)
+{
+	char *dev = xpathjoin(hpath, "device"), *real = realpath(dev, NULL), *base, *type;
+	char a[SYSFS_ATTR_MAX], b[SYSFS_ATTR_MAX];
+
+	free(dev);
+	out[0] = '\0';
+	if (real != NULL && (base = strrchr(real, '/')) != NULL) {
+		*base++ = '\0';
+		type = strrchr(real, '/');
+		clean_name(base, strlen(base), b, sizeof(b));
+		clean_name(type != NULL ? type + 1 : "", type != NULL ? strlen(type + 1) : 0, a,
+		    sizeof(a));
+		if (a[0] != '\0' && b[0] != '\0')
+			snprintf(out, len, "%s_%s", a, b);
+		else
+			snprintf(out, len, "%s", b);
+	}
+	free(real);
+	if (out[0] == '\0' && name != NULL)
+		clean_name(name, strlen(name), out, len);
+	if (out[0] == '\0') {
+		const char *h = strrchr(hpath, '/');
+
+		h = h != NULL ? h + 1 : hpath;
+		clean_name(h, strlen(h), out, len);
+	}
+}
+
+/* The temp*_input sensors of one hwmon device directory, at hpath. */
+static void
+hwmon_chip(int hfd, const char *hpath, unsigned hwmon, unsigned *idx, struct temps *t)
+{
+	char chip[SYSFS_ATTR_MAX], label[SYSFS_ATTR_MAX], name[48], id[2 * SYSFS_ATTR_MAX + 2];
 	size_t n;
 	long long millic;
-	int dfd = hfd, devfd = -1;
+	int dfd = hfd, devfd = -1, named;
 
 	/* Drivers from before the hwmon core (Linux < 3.x) kept their files
 	 * in the parent device's directory. */
@@ -348,8 +409,10 @@ hwmon_chip(int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 	    faccessat(hfd, "device/name", F_OK, 0) == 0 &&
 	    (devfd = openat(hfd, "device", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1)
 		dfd = devfd;
-	if (read_attr(dfd, "name", chip, sizeof(chip)) == -1)
+	named = read_attr(dfd, "name", chip, sizeof(chip)) == 0;
+	if (!named)
 		snprintf(chip, sizeof(chip), "hwmon%u", hwmon);
+	hwmon_id(hpath, named ? chip : NULL, id, sizeof(id));
 	if (list_indices(dfd, "temp", "_input", idx, &n) == -1)
 		goto done;
 	for (size_t i = 0; i < n && t->n < SYSFS_MAX_TEMPS; i++) {
@@ -360,7 +423,7 @@ hwmon_chip(int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 		if (read_attr(dfd, name, label, sizeof(label)) == -1)
 			label[0] = '\0';
 		snprintf(name, sizeof(name), "temp%u", idx[i]);
-		temps_add(t, chip, name, label[0] != '\0' ? label : NULL, millic);
+		temps_add(t, chip, id, name, label[0] != '\0' ? label : NULL, millic);
 	}
 done:
 	if (devfd != -1)
@@ -383,11 +446,15 @@ read_hwmon(const char *sysfs, unsigned *outer, unsigned *inner, struct temps *t)
 		return -1;
 	}
 	for (size_t i = 0; i < n && t->n < SYSFS_MAX_TEMPS; i++) {
-		snprintf(name, sizeof(name), "hwmon%u", outer[i]);
+		char *hpath;
+
+		snprintf(name, sizeof(name), "class/hwmon/hwmon%u", outer[i]);
 		/* Usually a symlink into devices/: openat follows it. */
-		if ((hfd = openat(cfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		if ((hfd = openat(cfd, name + 12, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 			continue;
-		hwmon_chip(hfd, outer[i], inner, t);
+		hpath = xpathjoin(sysfs, name);
+		hwmon_chip(hfd, hpath, outer[i], inner, t);
+		free(hpath);
 		close(hfd);
 	}
 	close(cfd);
@@ -418,7 +485,7 @@ read_thermal(const char *sysfs, unsigned *idx, struct temps *t)
 			if (read_attr(zfd, "type", type, sizeof(type)) == -1 ||
 			    type[0] == '\0')
 				snprintf(type, sizeof(type), "%s", name);
-			temps_add(t, type, name, NULL, millic);
+			temps_add(t, type, NULL, name, NULL, millic);
 		}
 		close(zfd);
 	}
@@ -461,6 +528,7 @@ sysfs_temps_free(struct sysfs_temp *temps, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		free(temps[i].chip);
+		free(temps[i].chip_id);
 		free(temps[i].sensor);
 		free(temps[i].label);
 	}

@@ -126,6 +126,9 @@ START_TEST(temperatures_have_unique_series)
 	HAS(t, "node_hwmon_temp_celsius{chip=\"nvme_1\",sensor=\"temp1\"} 41\n");
 	HAS(t, "node_hwmon_sensor_label{chip=\"nvme\",label=\"Composite\",sensor=\"temp1\"} 1\n");
 	HASNT(t, "node_hwmon_sensor_label{chip=\"nvme_1\"");	/* no label */
+	/* One name per chip label: node_exporter's annotation metric. */
+	HAS(t, "node_hwmon_chip_names{chip=\"nvme\",chip_name=\"nvme\"} 1\n");
+	HASNT(t, "node_hwmon_chip_names{chip=\"nvme_1\"");
 	HAS(t, "node_thermal_zone_temp{type=\"x86_pkg_temp\",zone=\"0\"} 46\n");
 	free(t);
 	s->ntemps = 0;	/* the strings stay owned by the array: freed below */

@@ -163,33 +163,40 @@ END_TEST
 struct temp_want {
 	const char *chip, *sensor, *label;
 	double celsius;
+	const char *id;		/* node_exporter's chip label; NULL for a thermal zone */
 };
 
-/* hwmon0 and hwmon1 are symlinks into devices/, as on real machines. */
+/*
+ * hwmon0 and hwmon1 are symlinks into devices/, as on real machines, and
+ * each has a device link: the chip label is made of the device's path.
+ */
 static const struct temp_want temps_host2[] = {
-	{ "coretemp", "temp1", "Package id 0", 45.0 },
-	{ "coretemp", "temp2", "Core 0", 43.0 },
-	{ "nvme", "temp1", NULL, 38.85 },
-	{ "x86_pkg_temp", "thermal_zone0", NULL, 46.0 },
+	{ "coretemp", "temp1", "Package id 0", 45.0, "platform_coretemp_0" },
+	{ "coretemp", "temp2", "Core 0", 43.0, "platform_coretemp_0" },
+	{ "nvme", "temp1", NULL, 38.85, "nvme_nvme0" },
+	{ "x86_pkg_temp", "thermal_zone0", NULL, 46.0, NULL },
 };
 static const struct temp_want temps_host2_later[] = {
-	{ "coretemp", "temp1", "Package id 0", 47.0 },
-	{ "coretemp", "temp2", "Core 0", 44.0 },
-	{ "nvme", "temp1", NULL, 39.85 },
-	{ "x86_pkg_temp", "thermal_zone0", NULL, 48.0 },
+	{ "coretemp", "temp1", "Package id 0", 47.0, "platform_coretemp_0" },
+	{ "coretemp", "temp2", "Core 0", 44.0, "platform_coretemp_0" },
+	{ "nvme", "temp1", NULL, 39.85, "nvme_nvme0" },
+	{ "x86_pkg_temp", "thermal_zone0", NULL, 48.0, NULL },
 };
-/* Numeric order (hwmon10 after hwmon2, temp10 after temp3); unreadable skipped. */
+/*
+ * Numeric order (hwmon10 after hwmon2, temp10 after temp3); unreadable
+ * skipped. No device links: the chip label is the name, cleaned.
+ */
 static const struct temp_want temps_cpu64[] = {
-	{ "k10temp", "temp1", "Tctl", 55.25 },
-	{ "k10temp", "temp3", "Tccd1", 51.0 },
-	{ "k10temp", "temp10", "Tccd8", 52.125 },
-	{ "acpitz", "temp1", NULL, -5.0 },
-	{ "nvme", "temp2", "Sensor 1", 36.85 },
-	{ "acpitz", "thermal_zone2", NULL, 27.8 },
+	{ "k10temp", "temp1", "Tctl", 55.25, "k10temp" },
+	{ "k10temp", "temp3", "Tccd1", 51.0, "k10temp" },
+	{ "k10temp", "temp10", "Tccd8", 52.125, "k10temp" },
+	{ "acpitz", "temp1", NULL, -5.0, "acpitz" },
+	{ "nvme", "temp2", "Sensor 1", 36.85, "nvme" },
+	{ "acpitz", "thermal_zone2", NULL, 27.8, NULL },
 };
 static const struct temp_want temps_escape[] = {
-	{ "<b>\"chip\"&amp;", "temp1", "Core <0> & \"1\"", 50.0 },
-	{ "<acpi&\"tz\">", "thermal_zone0", NULL, 30.0 },
+	{ "<b>\"chip\"&amp;", "temp1", "Core <0> & \"1\"", 50.0, "b__chip__amp" },
+	{ "<acpi&\"tz\">", "thermal_zone0", NULL, 30.0, NULL },
 };
 
 static const struct {
@@ -226,6 +233,10 @@ START_TEST(temps_exact)
 		else
 			ck_assert_str_eq(t[i].label, w->label);
 		ck_assert_double_eq_tol(t[i].celsius, w->celsius, 1e-9);
+		if (w->id == NULL)
+			ck_assert_ptr_null(t[i].chip_id);
+		else
+			ck_assert_str_eq(t[i].chip_id, w->id);
 	}
 	sysfs_temps_free(t, n);
 }

@@ -116,9 +116,13 @@ fullsnap_new(void)
 
 	s->ntemps = 3;
 	s->temps = xcalloc(3, sizeof(*s->temps));
-	s->temps[0] = (struct snapshot_temp){ xstrdup("nvme"), xstrdup("temp1"), xstrdup("Composite"), 38.85 };
-	s->temps[1] = (struct snapshot_temp){ xstrdup("nvme"), xstrdup("temp1"), NULL, 41 };
-	s->temps[2] = (struct snapshot_temp){ xstrdup("x86_pkg_temp"), xstrdup("thermal_zone0"), NULL, 46 };
+	/* Two chips without a device link (no chip_id): both "nvme", both "temp1". */
+	s->temps[0] = (struct snapshot_temp){ .chip = xstrdup("nvme"), .sensor = xstrdup("temp1"),
+	    .label = xstrdup("Composite"), .celsius = 38.85 };
+	s->temps[1] = (struct snapshot_temp){ .chip = xstrdup("nvme"), .sensor = xstrdup("temp1"),
+	    .celsius = 41 };
+	s->temps[2] = (struct snapshot_temp){ .chip = xstrdup("x86_pkg_temp"),
+	    .sensor = xstrdup("thermal_zone0"), .celsius = 46 };
 
 	s->daemon.streams_open = 3;
 	s->daemon.streams_total = 10;
