@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sysfs.h"
 
@@ -166,20 +168,17 @@ struct temp_want {
 	const char *id;		/* node_exporter's chip label; NULL for a thermal zone */
 };
 
-/*
- * hwmon0 and hwmon1 are symlinks into devices/, as on real machines, and
- * each has a device link: the chip label is made of the device's path.
- */
+/* hwmon0 and hwmon1 are symlinks into devices/, as on real machines; no device links. */
 static const struct temp_want temps_host2[] = {
-	{ "coretemp", "temp1", "Package id 0", 45.0, "platform_coretemp_0" },
-	{ "coretemp", "temp2", "Core 0", 43.0, "platform_coretemp_0" },
-	{ "nvme", "temp1", NULL, 38.85, "nvme_nvme0" },
+	{ "coretemp", "temp1", "Package id 0", 45.0, "coretemp" },
+	{ "coretemp", "temp2", "Core 0", 43.0, "coretemp" },
+	{ "nvme", "temp1", NULL, 38.85, "nvme" },
 	{ "x86_pkg_temp", "thermal_zone0", NULL, 46.0, NULL },
 };
 static const struct temp_want temps_host2_later[] = {
-	{ "coretemp", "temp1", "Package id 0", 47.0, "platform_coretemp_0" },
-	{ "coretemp", "temp2", "Core 0", 44.0, "platform_coretemp_0" },
-	{ "nvme", "temp1", NULL, 39.85, "nvme_nvme0" },
+	{ "coretemp", "temp1", "Package id 0", 47.0, "coretemp" },
+	{ "coretemp", "temp2", "Core 0", 44.0, "coretemp" },
+	{ "nvme", "temp1", NULL, 39.85, "nvme" },
 	{ "x86_pkg_temp", "thermal_zone0", NULL, 48.0, NULL },
 };
 /*
@@ -256,6 +255,83 @@ START_TEST(temps_root_is_a_file)
 }
 END_TEST
 
+/* Write text to DIR/REL, making REL's directories. */
+static void
+put_file(const char *dir, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (char *p = strchr(path + strlen(dir) + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		(void)mkdir(path, 0755);
+		*p = '/';
+	}
+	if (text == NULL)
+		return;
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+put_link(const char *dir, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	put_file(dir, rel, NULL);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/*
+ * node_exporter's chip label (hwmonName()): TYPE_NAME of the real path of
+ * the hwmon's device link, cleaned; else the name file, cleaned; else the
+ * hwmon directory's name. The device links point back up the tree, as in
+ * the kernel's sysfs: a loop make dist's tar -h would follow, so the tree
+ * is built here and not kept in tests/data.
+ */
+START_TEST(hwmon_chip_labels)
+{
+	char tmpl[] = "/tmp/check_sysfs.XXXXXX", cmd[64];
+	const char *dir = mkdtemp(tmpl);
+	struct sysfs_temp *t;
+	size_t n;
+
+	ck_assert_ptr_nonnull(dir);
+	put_file(dir, "devices/platform/coretemp.0/hwmon/hwmon0/name", "coretemp\n");
+	put_file(dir, "devices/platform/coretemp.0/hwmon/hwmon0/temp1_input", "45000\n");
+	put_link(dir, "devices/platform/coretemp.0/hwmon/hwmon0/device", "../../../coretemp.0");
+	put_link(dir, "class/hwmon/hwmon0", "../../devices/platform/coretemp.0/hwmon/hwmon0");
+	put_file(dir, "devices/pci0000:00/0000:00:01.3/0000:01:00.0/nvme/nvme0/hwmon1/name",
+	    "nvme\n");
+	put_file(dir, "devices/pci0000:00/0000:00:01.3/0000:01:00.0/nvme/nvme0/hwmon1/temp1_input",
+	    "38850\n");
+	put_link(dir, "devices/pci0000:00/0000:00:01.3/0000:01:00.0/nvme/nvme0/hwmon1/device",
+	    "../../nvme0");
+	put_link(dir, "class/hwmon/hwmon1",
+	    "../../devices/pci0000:00/0000:00:01.3/0000:01:00.0/nvme/nvme0/hwmon1");
+	put_file(dir, "class/hwmon/hwmon2/name", "My-Chip.v2\n");	/* no device */
+	put_file(dir, "class/hwmon/hwmon2/temp1_input", "30000\n");
+	put_file(dir, "class/hwmon/hwmon3/temp1_input", "31000\n");	/* no device, no name */
+
+	ck_assert_int_eq(sysfs_read_temps(dir, &t, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(t[0].chip, "coretemp");
+	ck_assert_str_eq(t[0].chip_id, "platform_coretemp_0");
+	ck_assert_str_eq(t[1].chip, "nvme");
+	ck_assert_str_eq(t[1].chip_id, "nvme_nvme0");
+	ck_assert_str_eq(t[2].chip, "My-Chip.v2");
+	ck_assert_str_eq(t[2].chip_id, "my_chip_v2");
+	ck_assert_str_eq(t[3].chip, "hwmon3");
+	ck_assert_str_eq(t[3].chip_id, "hwmon3");
+	sysfs_temps_free(t, n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 sysfs_suite(void)
 {
@@ -274,6 +350,7 @@ sysfs_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("temps");
+	tcase_add_test(tc, hwmon_chip_labels);
 	tcase_add_loop_test(tc, temps_exact, 0, NELEM(temp_cases));
 	tcase_add_test(tc, temps_root_is_a_file);
 	suite_add_tcase(s, tc);
