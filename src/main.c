@@ -195,7 +195,11 @@ main(int argc, char **argv)
 		const char *why;
 
 		if (config_parse_listen(listen_arg, &cfg.listen, &why) == -1) {
-			fprintf(stderr, "sse-metricsd: -l %s: %s\n", listen_arg, why);
+			/* As the config file's errors: a plain line, or "<3>" under the journal. */
+			if (log_to_journal())
+				log_fatal("-l %s: %s", listen_arg, why);
+			else
+				fprintf(stderr, "sse-metricsd: -l %s: %s\n", listen_arg, why);
 			return 1;
 		}
 	}

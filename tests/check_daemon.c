@@ -2922,6 +2922,15 @@ START_TEST(command_line)
 	ck_assert_msg(strstr(dbuf_str(&r.err), where) != NULL, "under the journal: stderr '%s'",
 	    dbuf_str(&r.err));
 	run_free(&r);
+	/* So is a bad -l, which journalctl -p err must show too. */
+	write_config(D.conf, &defaults);
+	cli_journal = 1;
+	run_cli(&r, "-t", "-c", D.conf, "-l", "localhost:80", NULL);
+	cli_journal = 0;
+	ck_assert_msg(EXIT_CODE(&r) == 1, "a bad -l under the journal: exit %d", EXIT_CODE(&r));
+	ck_assert_msg(strncmp(dbuf_str(&r.err), "<3>-l localhost:80: ", 20) == 0,
+	    "a bad -l under the journal: stderr '%s'", dbuf_str(&r.err));
+	run_free(&r);
 
 	write_file(D.conf, "listen = 127.0.0.1:0\ninterval = 0.2\nheartbeat = 10\ntimeout = 5\n");
 	run_cli(&r, "-t", "-c", D.conf, NULL);
