@@ -526,6 +526,11 @@ read_line(char *str, int num, void *stream)
 		return NULL;
 	}
 	ld->lineno++;
+	if (memchr(ld->line, '\0', (size_t)n) != NULL) {
+		/* What follows a NUL would be dropped unseen: refuse the line. */
+		report(ld, ld->lineno, "a NUL byte in the line");
+		goto empty;
+	}
 
 	s = ld->line;
 	if (ld->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)

@@ -426,6 +426,26 @@ START_TEST(long_line_is_an_error)
 }
 END_TEST
 
+/* A NUL byte ends the line for a C string: the line is refused, not cut. */
+START_TEST(nul_byte_is_an_error)
+{
+	static const char text[] = "history = 5\0garbage\nheartbeat = 7\n";
+	char path[] = "/tmp/check_config.XXXXXX";
+	struct config c;
+	char *errors;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(load_path(path, &c, &errors), -1);
+	ck_assert_int_eq(unlink(path), 0);
+	errors = replace(errors, path, "F");
+	ck_assert_str_eq(errors, "F:1: a NUL byte in the line\n");
+	free(errors);
+}
+END_TEST
+
 START_TEST(unreadable_file)
 {
 	static const struct {
@@ -670,6 +690,7 @@ main(void)
 	tcase_add_loop_test(tc, rejects_file, 0, NELEMS(rejected));
 	tcase_add_test(tc, reports_every_error_with_its_line);
 	tcase_add_test(tc, long_line_is_an_error);
+	tcase_add_test(tc, nul_byte_is_an_error);
 	tcase_add_test(tc, unreadable_file);
 	tcase_add_loop_test(tc, listen_round_trip, 0, NELEMS(listen_good));
 	tcase_add_loop_test(tc, listen_rejects, 0, NELEMS(listen_bad));
