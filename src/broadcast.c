@@ -547,18 +547,21 @@ broadcast_try_next(broadcast_sub_t *sub)
 }
 
 enum broadcast_status
-broadcast_next(broadcast_sub_t *sub, const struct timespec *deadline, render_tick_t **out)
+broadcast_next(broadcast_sub_t *sub, const struct timespec *since, const atomic_uint *period_ms,
+    render_tick_t **out)
 {
-	int64_t due = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec;
+	int64_t from = (int64_t)since->tv_sec * 1000000000 + since->tv_nsec;
 
 	for (;;) {
 		uint32_t seen = atomic_load_explicit(&sub->group->seq, memory_order_acquire);
+		int64_t due;
 
 		if (atomic_load_explicit(&stopping, memory_order_acquire))
 			return BROADCAST_STOPPING;
 		if ((*out = ring_pop(sub->ring)) != NULL)
 			return BROADCAST_TICK;
 		/* The next wake-up may be a pulse away: time out now if the deadline comes first. */
+		due = from + (int64_t)atomic_load_explicit(period_ms, memory_order_relaxed) * 1000000;
 		if (monotime_ns() + (int64_t)atomic_load_explicit(&pulse_ms, memory_order_relaxed) * 1000000 >=
 		    due)
 			return BROADCAST_TIMEOUT;

@@ -50,6 +50,7 @@
 #define SSE_BROADCAST_H
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -110,13 +111,15 @@ void broadcast_unsubscribe(broadcast_sub_t *sub);
 render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 
 /*
- * Wait for the next tick for sub until deadline (CLOCK_MONOTONIC, absolute),
- * timing out up to one pulse period early (see DESIGN). Returns
+ * Wait for the next tick for sub until *period_ms after since
+ * (CLOCK_MONOTONIC), timing out up to one pulse period early (see DESIGN).
+ * The period is read again at each wake-up, so that a shorter one (a
+ * reloaded heartbeat) reaches a stream already waiting. Returns
  * BROADCAST_STOPPING as soon as broadcast_stop() was called, even with
  * ticks still queued.
  */
-enum broadcast_status broadcast_next(broadcast_sub_t *sub,
-    const struct timespec *deadline, render_tick_t **out);
+enum broadcast_status broadcast_next(broadcast_sub_t *sub, const struct timespec *since,
+    const atomic_uint *period_ms, render_tick_t **out);
 
 /*
  * Count what sub's stream wrote: events complete, and bytes. Called by that

@@ -55,7 +55,7 @@ static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
  */
 #define STREAM_UNSENT_MAX (64 * 1024)
 
-static atomic_uint heartbeat_seconds = 15;
+static atomic_uint heartbeat_ms = 15000;	/* read by a waiting stream at each wake-up */
 static atomic_uint client_buffer = 32;
 static atomic_bool park_when_ended;
 static atomic_uint streams_open;	/* opened and not yet freed */
@@ -94,7 +94,7 @@ static void unbind(struct stream *s);
 void
 stream_configure(unsigned heartbeat, unsigned buffer)
 {
-	atomic_store(&heartbeat_seconds, heartbeat);
+	atomic_store(&heartbeat_ms, heartbeat * 1000);
 	atomic_store(&client_buffer, buffer);
 	/* A heartbeat goes out between heartbeat/2 and heartbeat s of silence. */
 	broadcast_set_pulse(heartbeat * 500);
@@ -242,15 +242,12 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 
 	for (;;) {
-		struct timespec deadline;
 		enum broadcast_status st;
 		render_tick_t *t;
 
 		if ((n = fill(s, buf, max, &events)) > 0)
 			goto wrote;
 
-		deadline = s->last_write;
-		deadline.tv_sec += atomic_load_explicit(&heartbeat_seconds, memory_order_relaxed);
 		/*
 		 * waiting tells stream_stop() that this thread will see the
 		 * stop here; once it is cleared, this thread checks for the stop
@@ -258,7 +255,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		 * other's store).
 		 */
 		atomic_store(&s->waiting, 1);
-		st = broadcast_next(s->sub, &deadline, &t);
+		st = broadcast_next(s->sub, &s->last_write, &heartbeat_ms, &t);
 		atomic_store(&s->waiting, 0);
 		if (!s->unbound && atomic_load(&stopping))
 			unbind(s);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,19 +40,15 @@ pop_seq(broadcast_sub_t *sub)
 	return seq;
 }
 
-static struct timespec
-in_ms(long ms)
+/* broadcast_next() for at most ms from now. */
+static enum broadcast_status
+next_within(broadcast_sub_t *sub, unsigned ms, render_tick_t **t)
 {
-	struct timespec ts;
+	atomic_uint period = ms;
+	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_nsec -= 1000000000L;
-		ts.tv_sec++;
-	}
-	return ts;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return broadcast_next(sub, &now, &period, t);
 }
 
 static double
@@ -317,11 +314,55 @@ START_TEST(slow_stream_drops_oldest_others_unaffected)
 }
 END_TEST
 
+struct period_waiter {
+	broadcast_sub_t *sub;
+	atomic_uint period_ms;
+	enum broadcast_status status;
+	double t0, returned_after;
+};
+
+static void *
+wait_period(void *arg)
+{
+	struct period_waiter *w = arg;
+	render_tick_t *t = NULL;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	w->status = broadcast_next(w->sub, &now, &w->period_ms, &t);
+	w->returned_after = mono_s() - w->t0;
+	render_tick_unref(t);
+	return NULL;
+}
+
+/*
+ * A reloaded, shorter heartbeat reaches a stream already waiting: the
+ * period is read again at each wake-up, not once when the wait began.
+ */
+START_TEST(shorter_period_reaches_a_waiting_stream)
+{
+	struct period_waiter w = { .period_ms = 3600000 };
+	pthread_t th;
+	int reset;
+
+	w.sub = broadcast_subscribe(4, 0, 0, &reset);
+	broadcast_set_pulse(50);
+	w.t0 = mono_s();
+	ck_assert_int_eq(pthread_create(&th, NULL, wait_period, &w), 0);
+	usleep(300 * 1000);
+	atomic_store(&w.period_ms, 100);	/* what stream_configure() does on SIGHUP */
+	pthread_join(th, NULL);
+	ck_assert_int_eq(w.status, BROADCAST_TIMEOUT);
+	ck_assert_msg(w.returned_after < 5.0, "the waiting stream timed out after %.2f s",
+	    w.returned_after);
+	broadcast_unsubscribe(w.sub);
+}
+END_TEST
+
 START_TEST(next_times_out_then_stops)
 {
 	broadcast_sub_t *sub;
 	render_tick_t *t = NULL;
-	struct timespec deadline;
 	double t0, waited;
 	int reset;
 
@@ -333,21 +374,18 @@ START_TEST(next_times_out_then_stops)
 	 */
 	broadcast_set_pulse(100);
 	t0 = mono_s();
-	deadline = in_ms(300);
-	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TIMEOUT);
+	ck_assert_int_eq(next_within(sub, 300, &t), BROADCAST_TIMEOUT);
 	waited = mono_s() - t0;
 	ck_assert_msg(waited >= 0.2 && waited < 5.0, "timed out after %.3f s", waited);
 	publish_seq(3);
-	deadline = in_ms(1000);
-	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_TICK);
+	ck_assert_int_eq(next_within(sub, 1000, &t), BROADCAST_TICK);
 	ck_assert_uint_eq(render_tick_seq(t), 3);
 	render_tick_unref(t);
 	publish_seq(4);		/* queued, then the daemon stops */
 	broadcast_stop();
 	/* Stopping wins over a backlog: nothing more is handed out. */
 	ck_assert_ptr_null(broadcast_try_next(sub));
-	deadline = in_ms(60000);
-	ck_assert_int_eq(broadcast_next(sub, &deadline, &t), BROADCAST_STOPPING);
+	ck_assert_int_eq(next_within(sub, 60000, &t), BROADCAST_STOPPING);
 	/* Stopping refuses new streams. */
 	ck_assert_ptr_null(broadcast_subscribe(4, 0, 0, &reset));
 	broadcast_unsubscribe(sub);
@@ -373,9 +411,7 @@ consume(void *arg)
 	render_tick_t *t;
 
 	for (;;) {
-		struct timespec deadline = in_ms(3600000);
-
-		switch (broadcast_next(c->sub, &deadline, &t)) {
+		switch (next_within(c->sub, 3600000, &t)) {
 		case BROADCAST_TICK:
 			if (c->count == 0)
 				c->first = render_tick_seq(t);
@@ -594,10 +630,9 @@ static void *
 wait_one(void *arg)
 {
 	struct waiter *w = arg;
-	struct timespec deadline = in_ms(3600000);	/* well past one pulse */
 	render_tick_t *t = NULL;
 
-	w->status = broadcast_next(w->sub, &deadline, &t);
+	w->status = next_within(w->sub, 3600000, &t);	/* well past one pulse */
 	w->woken_after = mono_s() - w->t0;
 	render_tick_unref(t);
 	return NULL;
@@ -674,6 +709,7 @@ main(void)
 	tcase_add_test(tc, counts_open_and_ever);
 	tcase_add_test(tc, slow_stream_drops_oldest_others_unaffected);
 	tcase_add_test(tc, next_times_out_then_stops);
+	tcase_add_test(tc, shorter_period_reaches_a_waiting_stream);
 	tcase_add_checked_fixture(tt, setup, teardown);
 	tcase_add_loop_test(tt, many_streams_one_publisher, 0, 2);
 	tcase_add_test(tt, streams_spread_over_groups);
