@@ -654,6 +654,21 @@ START_TEST(virtual_interfaces_and_stacked_disks)
 }
 END_TEST
 
+/* c's first sample with rootfs = ROOTFS: its filesystems, in order, are want's n. */
+static struct snapshot *
+filesystems_listed(collector_t *c, const char *const *want, size_t n)
+{
+	struct snapshot *s;
+
+	collector_set_filesystems(c, ROOTFS, 0);
+	s = collector_sample(c, 0, SEC);
+	ck_assert(s->has_filesystems);
+	ck_assert_uint_eq(s->nfilesystems, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
+	return s;
+}
+
 /*
  * df's choices (coreutils' one pass over the table, in order): each btrfs
  * subvolume is listed (one device number for all); a later mount of a
@@ -670,16 +685,8 @@ START_TEST(filesystems_chosen_as_df_chooses)
 {
 	collector_t *c = collector_create(TREE("df-rules"), "/nonexistent", 1);
 	const char *const want[] = { "/", "/home", "/boot", "/mnt", "/data/long", "/e", "/ffff" };
-	struct snapshot *s;
+	struct snapshot *s = filesystems_listed(c, want, sizeof(want) / sizeof(want[0]));
 
-	collector_set_filesystems(c, ROOTFS, 0);
-	s = collector_sample(c, 0, SEC);
-	ck_assert(s->has_filesystems);
-	for (size_t i = 0; i < s->nfilesystems; i++)
-		printf("df-rules: %s\n", s->filesystems[i].mountpoint);
-	ck_assert_uint_eq(s->nfilesystems, (sizeof(want) / sizeof(want[0])));
-	for (size_t i = 0; i < (sizeof(want) / sizeof(want[0])); i++)
-		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
 	ck_assert_str_eq(s->filesystems[6].device, "/dev/sde1");
 	snapshot_release(s);
 	collector_destroy(c);
@@ -695,14 +702,8 @@ START_TEST(overmounted_mount_leaves_the_filesystem_listed)
 {
 	collector_t *c = collector_create(TREE("overmount"), "/nonexistent", 1);
 	const char *const want[] = { "/", "/srv/nfs" };
-	struct snapshot *s;
+	struct snapshot *s = filesystems_listed(c, want, sizeof(want) / sizeof(want[0]));
 
-	collector_set_filesystems(c, ROOTFS, 0);
-	s = collector_sample(c, 0, SEC);
-	ck_assert(s->has_filesystems);
-	ck_assert_uint_eq(s->nfilesystems, 2);
-	for (size_t i = 0; i < 2; i++)
-		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
 	ck_assert_str_eq(s->filesystems[1].device, "/dev/sdb1");
 	snapshot_release(s);
 	collector_destroy(c);
@@ -718,14 +719,8 @@ START_TEST(container_lists_the_hosts_filesystems)
 {
 	collector_t *c = collector_create(TREE("container"), "/nonexistent", 1);
 	const char *const want[] = { "/", "/boot", "/home", "/mnt/usb" };
-	struct snapshot *s;
+	struct snapshot *s = filesystems_listed(c, want, sizeof(want) / sizeof(want[0]));
 
-	collector_set_filesystems(c, ROOTFS, 0);
-	s = collector_sample(c, 0, SEC);
-	ck_assert(s->has_filesystems);
-	ck_assert_uint_eq(s->nfilesystems, 4);
-	for (size_t i = 0; i < 4; i++)
-		ck_assert_str_eq(s->filesystems[i].mountpoint, want[i]);
 	ck_assert_str_eq(s->filesystems[2].device, "/dev/nvme0n1");
 	snapshot_release(s);
 	/* Without rootfs: the daemon's own mount table. */

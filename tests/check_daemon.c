@@ -2009,17 +2009,16 @@ START_TEST(sigterm_under_cpu_quota)
 }
 END_TEST
 
-START_TEST(sighup_reload)
+/*
+ * An unknown key on line 2 of the file, then SIGHUP: the daemon must keep
+ * what it runs and say so. The log mark from before the signal.
+ */
+static size_t
+reload_refused(void)
 {
-	struct dconf c = defaults;
 	struct dbuf text = { 0 };
-	struct reply r;
-	char where[160];
 	size_t mark;
 
-	daemon_start(&defaults);
-
-	/* An unknown key on line 2: the daemon must keep what it runs. */
 	dbuf_printf(&text, "# line 2 has a misspelt key\nintervall = 3\n");
 	config_text(&text, &defaults);
 	write_file(D.conf, text.p);
@@ -2028,6 +2027,19 @@ START_TEST(sighup_reload)
 	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
 	if (!dproc_log_wait(mark, "keeping the running configuration", 5.0))
 		fail_with_log("no 'keeping the running configuration' within 5 s of SIGHUP");
+	return mark;
+}
+
+START_TEST(sighup_reload)
+{
+	struct dconf c = defaults;
+	struct reply r;
+	char where[160];
+	size_t mark;
+
+	daemon_start(&defaults);
+
+	mark = reload_refused();
 	snprintf(where, sizeof(where), "%s:2:", D.conf);
 	if (!dproc_log_wait(mark, where, 0.1))
 		fail_with_log("the log does not name %s", where);
@@ -2056,20 +2068,12 @@ END_TEST
  */
 START_TEST(sighup_reload_under_journal)
 {
-	struct dbuf text = { 0 };
 	char where[200];
 	size_t mark;
 
 	D.journal = 1;
 	daemon_start(&defaults);
-	dbuf_printf(&text, "# line 2 has a misspelt key\nintervall = 3\n");
-	config_text(&text, &defaults);
-	write_file(D.conf, text.p);
-	dbuf_free(&text);
-	mark = dproc_log_mark();
-	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
-	if (!dproc_log_wait(mark, "keeping the running configuration", 5.0))
-		fail_with_log("no 'keeping the running configuration' within 5 s of SIGHUP");
+	mark = reload_refused();
 	snprintf(where, sizeof(where), "<4>%s:2: ", D.conf);
 	if (!dproc_log_wait(mark, where, 1.0))
 		fail_with_log("the log has no '%s'", where);
