@@ -358,45 +358,89 @@ clean_name(const char *s, size_t n, char *out, size_t len)
 }
 
 /*
- * node_exporter's chip label of hwmon directory hpath (its hwmonName()),
- * stable across boots where hwmonN is not: from the device the hwmon
- * belongs to, TYPE_NAME of its real path's last two components
- * ("platform_coretemp_0", "nvme_nvme0", "pci0000:00_0000:00:18_3"); else
- * the chip's name file; else the hwmon directory's own name.
+ * Resolve "." and ".." in path, in place, without the filesystem: what
+ * realpath() would give when no directory on the way is a symlink, as in
+ * sysfs's devices/ tree. ".." past the start stays at the start.
  */
 static void
-hwmon_id(const char *hpath, const char *name, char *out, size_t len)
+resolve_dots(char *path)
 {
-	char *dev = xpathjoin(hpath, "device"), *real = realpath(dev, NULL), *base, *type;
-	char a[SYSFS_ATTR_MAX], b[SYSFS_ATTR_MAX];
+	char *out = path, *in = path;
 
-	free(dev);
+	while (*in != '\0') {
+		size_t n = strcspn(in, "/");
+
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			/* an empty or "." component: nothing */
+		} else if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > path && out[-1] != '/')
+				out--;
+			if (out > path)
+				out--;	/* the '/' before the dropped component */
+		} else {
+			if (out > path)
+				*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n;
+		if (*in == '/')
+			in++;
+	}
+	*out = '\0';
+}
+
+/*
+ * node_exporter's chip label of hwmon directory hname of class/hwmon (cfd;
+ * hfd the directory itself), its hwmonName(), stable across boots where
+ * hwmonN is not: from the device the hwmon belongs to, TYPE_NAME of the
+ * device path's last two components ("platform_coretemp_0", "nvme_nvme0",
+ * "pci0000:00_0000:00:18_3"); else the chip's name file; else hname. Two
+ * readlinkat() calls, not a realpath() of a dozen lstat()s every tick: the
+ * links are relative, and nothing else on the way is a symlink.
+ */
+static void
+hwmon_id(int cfd, int hfd, const char *hname, const char *name, char *out, size_t len)
+{
+	char path[2 * PATH_MAX + 16], a[SYSFS_ATTR_MAX], b[SYSFS_ATTR_MAX], *base, *type;
+	ssize_t n;
+	size_t used;
+
 	out[0] = '\0';
-	if (real != NULL && (base = strrchr(real, '/')) != NULL) {
-		*base++ = '\0';
-		type = strrchr(real, '/');
+	used = (size_t)snprintf(path, sizeof(path), "class/hwmon/");
+	if ((n = readlinkat(cfd, hname, path + used, PATH_MAX)) > 0)
+		used += (size_t)n;
+	else
+		used += (size_t)snprintf(path + used, sizeof(path) - used, "%s", hname);
+	path[used++] = '/';
+	if ((n = readlinkat(hfd, "device", path + used, PATH_MAX)) > 0) {
+		path[used + (size_t)n] = '\0';
+		resolve_dots(path);
+		base = strrchr(path, '/');
+		base = base != NULL ? base + 1 : path;
+		if (base > path) {
+			base[-1] = '\0';
+			type = strrchr(path, '/');
+			type = type != NULL ? type + 1 : path;
+		} else {
+			type = base + strlen(base);	/* no parent: no type */
+		}
 		clean_name(base, strlen(base), b, sizeof(b));
-		clean_name(type != NULL ? type + 1 : "", type != NULL ? strlen(type + 1) : 0, a,
-		    sizeof(a));
+		clean_name(type, strlen(type), a, sizeof(a));
 		if (a[0] != '\0' && b[0] != '\0')
 			snprintf(out, len, "%s_%s", a, b);
 		else
 			snprintf(out, len, "%s", b);
 	}
-	free(real);
 	if (out[0] == '\0' && name != NULL)
 		clean_name(name, strlen(name), out, len);
-	if (out[0] == '\0') {
-		const char *h = strrchr(hpath, '/');
-
-		h = h != NULL ? h + 1 : hpath;
-		clean_name(h, strlen(h), out, len);
-	}
+	if (out[0] == '\0')
+		clean_name(hname, strlen(hname), out, len);
 }
 
-/* The temp*_input sensors of one hwmon device directory, at hpath. */
+/* The temp*_input sensors of hwmon directory hwmonN (hfd) of class/hwmon (cfd). */
 static void
-hwmon_chip(int hfd, const char *hpath, unsigned hwmon, unsigned *idx, struct temps *t)
+hwmon_chip(int cfd, int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 {
 	char chip[SYSFS_ATTR_MAX], label[SYSFS_ATTR_MAX], name[48], id[2 * SYSFS_ATTR_MAX + 2];
 	size_t n;
@@ -412,7 +456,8 @@ hwmon_chip(int hfd, const char *hpath, unsigned hwmon, unsigned *idx, struct tem
 	named = read_attr(dfd, "name", chip, sizeof(chip)) == 0;
 	if (!named)
 		snprintf(chip, sizeof(chip), "hwmon%u", hwmon);
-	hwmon_id(hpath, named ? chip : NULL, id, sizeof(id));
+	snprintf(name, sizeof(name), "hwmon%u", hwmon);
+	hwmon_id(cfd, hfd, name, named ? chip : NULL, id, sizeof(id));
 	if (list_indices(dfd, "temp", "_input", idx, &n) == -1)
 		goto done;
 	for (size_t i = 0; i < n && t->n < SYSFS_MAX_TEMPS; i++) {
@@ -446,15 +491,11 @@ read_hwmon(const char *sysfs, unsigned *outer, unsigned *inner, struct temps *t)
 		return -1;
 	}
 	for (size_t i = 0; i < n && t->n < SYSFS_MAX_TEMPS; i++) {
-		char *hpath;
-
-		snprintf(name, sizeof(name), "class/hwmon/hwmon%u", outer[i]);
+		snprintf(name, sizeof(name), "hwmon%u", outer[i]);
 		/* Usually a symlink into devices/: openat follows it. */
-		if ((hfd = openat(cfd, name + 12, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		if ((hfd = openat(cfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 			continue;
-		hpath = xpathjoin(sysfs, name);
-		hwmon_chip(hfd, hpath, outer[i], inner, t);
-		free(hpath);
+		hwmon_chip(cfd, hfd, outer[i], inner, t);
 		close(hfd);
 	}
 	close(cfd);
