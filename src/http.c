@@ -420,7 +420,7 @@ serve_events(struct MHD_Connection *conn, struct request *req, int head, const c
 		return queue(conn, MHD_HTTP_OK, r);
 	}
 
-	if (stream_open(conn_fd(conn), mask, a.have_id, a.id,
+	if (stream_open(conn, conn_fd(conn), mask, a.have_id, a.id,
 	    strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &r) != STREAM_OK) {
 		stats_stream_rejected();	/* a stream refused; a HEAD is not one */
 		return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, streams_full, 1, 0);
@@ -841,7 +841,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 
 	(void)cls;
-	if (!mhd_log_allowed())
+	if (stream_closed_on_purpose() || !mhd_log_allowed())
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);

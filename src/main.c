@@ -144,7 +144,7 @@ reload(const char *path, int named, int listen_fixed, struct config *running,
 	running->heartbeat = next.heartbeat;
 	running->client_buffer = next.client_buffer;
 	collector_set_interval(collector, running->interval);
-	stream_configure(running->heartbeat, running->client_buffer);
+	stream_configure(running->heartbeat, running->client_buffer, running->timeout);
 	log_info("configuration reloaded (interval %g s, heartbeat %u s, client_buffer %u)",
 	    running->interval, running->heartbeat, running->client_buffer);
 	return 0;
@@ -229,7 +229,7 @@ main(int argc, char **argv)
 	else
 		broadcast_init(cfg.history, cfg.max_clients, NULL);
 	render_configure(cfg.chart_window);
-	stream_configure(cfg.heartbeat, cfg.client_buffer);
+	stream_configure(cfg.heartbeat, cfg.client_buffer, cfg.timeout);
 	/*
 	 * Ids start at the start time in Unix milliseconds and grow by one per
 	 * tick, so an id from an earlier run is always older than this run's

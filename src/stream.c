@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -12,12 +13,16 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "broadcast.h"
+#include "deadline.h"
 #include "log.h"
+#include "monotime.h"
 #include "render.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "xmem.h"
 
@@ -56,6 +61,7 @@ static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
 #define STREAM_UNSENT_MAX (64 * 1024)
 
 static atomic_uint heartbeat_ms = 15000;	/* read by a waiting stream at each wake-up */
+static atomic_uint timeout_s = 60;	/* libmicrohttpd's connection timeout, the same */
 static atomic_uint client_buffer = 32;
 static atomic_bool park_when_ended;
 static atomic_uint streams_open;	/* opened and not yet freed */
@@ -83,6 +89,9 @@ struct stream {
 	int pin_cpu;		/* CPU to pin the thread to once it runs there, or -1 */
 	unsigned pin_tries;	/* wake-ups seen while pin_cpu was pending */
 	int sock;		/* the connection's socket, closed by a parking stop */
+	struct MHD_Connection *conn;
+	int direct;		/* chunks may be written to sock here (see direct_write()) */
+	int wrote_direct;	/* since the reader last returned to libmicrohttpd */
 	LIST_ENTRY(stream) link;	/* in streams, under streams_lock */
 	int listed;
 	int unbound;		/* its TCP_NOTSENT_LOWAT is lifted */
@@ -92,10 +101,11 @@ struct stream {
 static void unbind(struct stream *s);
 
 void
-stream_configure(unsigned heartbeat, unsigned buffer)
+stream_configure(unsigned heartbeat, unsigned buffer, unsigned timeout)
 {
 	atomic_store(&heartbeat_ms, heartbeat * 1000);
 	atomic_store(&client_buffer, buffer);
+	atomic_store(&timeout_s, timeout);
 	/* A heartbeat goes out between heartbeat/2 and heartbeat s of silence. */
 	broadcast_set_pulse(heartbeat * 500);
 }
@@ -217,6 +227,226 @@ fill(struct stream *s, char *buf, size_t max, uint64_t *events)
 	return n;
 }
 
+
+/*
+ * Writing past libmicrohttpd. An event handed to libmicrohttpd costs the
+ * stream's thread a copy into the connection's pool, a return into
+ * libmicrohttpd's loop and its poll() for POLLOUT before the write.
+ * libmicrohttpd calls the reader only once all it had to send is on the
+ * socket (a chunked body's "unready" state: try_ready_chunked_body()
+ * asserts its buffer empty), so chunks the reader writes itself, framed as
+ * libmicrohttpd frames them, go on the wire in order between its own. The
+ * reader then waits for the next tick without returning: one sendmsg()
+ * per tick from the shared frames, no poll, no copy (bench/NOTES.md,
+ * eleventh round). What goes the old way: the headers and the first chunk,
+ * the last chunk, and all of an HTTP/1.0 response, which is not chunked.
+ * A chunk the socket does not take whole is finished here, waiting for
+ * room as libmicrohttpd would have (finish_chunk()), since libmicrohttpd
+ * would frame the rest as a chunk of its own.
+ */
+enum direct { DIRECT_SENT, DIRECT_FAILED };
+
+/*
+ * Set in a connection's thread when its reader ends the connection with
+ * MHD_CONTENT_READER_END_WITH_ERROR because the viewer is gone or was given
+ * up: libmicrohttpd then logs "application error", which this is not
+ * (stream_closed_on_purpose()).
+ */
+static _Thread_local int closed_on_purpose;
+
+int
+stream_closed_on_purpose(void)
+{
+	int was = closed_on_purpose;
+
+	closed_on_purpose = 0;
+	return was;
+}
+
+static ssize_t
+direct_end(void)
+{
+	closed_on_purpose = 1;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static const char crlf[] = "\r\n";
+
+/* Move m's iovecs past n bytes sent. */
+static void
+iov_consume(struct msghdr *m, size_t n)
+{
+	while (m->msg_iovlen > 0 && n >= m->msg_iov->iov_len) {
+		n -= m->msg_iov->iov_len;
+		m->msg_iov++;
+		m->msg_iovlen--;
+	}
+	if (m->msg_iovlen > 0) {
+		m->msg_iov->iov_base = (char *)m->msg_iov->iov_base + n;
+		m->msg_iov->iov_len -= n;
+	}
+}
+
+static int
+would_block(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/*
+ * The rest of a chunk the socket did not take whole. It waits for room as
+ * libmicrohttpd would, and gives up as it does: once the socket has taken
+ * nothing for timeout seconds, counted as a timeout and reset if bytes are
+ * still unsent (deadline_reset_if_unsent()). A stop lifts the socket's
+ * bound (stream_stop()), which wakes the poll.
+ */
+static enum direct
+finish_chunk(struct stream *s, struct msghdr *m)
+{
+	int64_t last = monotime_ns(), now;
+
+	while (m->msg_iovlen > 0) {
+		struct pollfd p = { .fd = s->sock, .events = POLLOUT };
+		ssize_t r;
+
+		(void)poll(&p, 1, 1000);
+		r = sendmsg(s->sock, m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		now = monotime_ns();
+		if (r > 0) {
+			iov_consume(m, (size_t)r);
+			last = now;
+		} else if (r < 0 && !would_block(errno)) {
+			return DIRECT_FAILED;
+		} else if (now - last > (int64_t)atomic_load(&timeout_s) * 1000000000) {
+			log_debug("stream: its viewer took nothing for %u s; closing",
+			    atomic_load(&timeout_s));
+			stats_stream_timed_out();
+			deadline_reset_if_unsent(s->sock);
+			return DIRECT_FAILED;
+		}
+	}
+	return DIRECT_SENT;
+}
+
+/*
+ * Write iov[1 .. n - 2], len bytes, to the socket as one chunk; iov[0] and
+ * iov[n - 1] are set here to its framing (the size in hex, CRLF; then
+ * CRLF), in one sendmsg() while the socket has room.
+ */
+static enum direct
+direct_write(struct stream *s, struct iovec *iov, size_t n, size_t len)
+{
+	char size_line[2 * sizeof(size_t) + sizeof(crlf)], digits[2 * sizeof(size_t)];
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
+	size_t k = 0, d = 0;
+	ssize_t r;
+
+	do
+		digits[d++] = "0123456789abcdef"[len & 15];
+	while ((len >>= 4) != 0);
+	while (d > 0)
+		size_line[k++] = digits[--d];
+	memcpy(size_line + k, crlf, 2);
+	iov[0] = (struct iovec){ size_line, k + 2 };
+	iov[n - 1] = (struct iovec){ (void *)crlf, 2 };
+	s->wrote_direct = 1;
+	if ((r = sendmsg(s->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0) {
+		if (!would_block(errno))
+			return DIRECT_FAILED;
+		r = 0;
+	}
+	iov_consume(&m, (size_t)r);
+	return m.msg_iovlen == 0 ? DIRECT_SENT : finish_chunk(s, &m);
+}
+
+/* What is left of s->cur, as one chunk. */
+static enum direct
+direct_tick(struct stream *s, uint64_t *events, uint64_t *bytes)
+{
+	struct iovec iov[RENDER_EV_COUNT + 2];
+	size_t n = 1, len = 0, off = s->cur_off;
+	uint64_t whole = 0;
+	enum direct d;
+
+	for (int ev = s->cur_ev; ev < RENDER_EV_COUNT; ev++) {
+		const char *frame;
+		size_t flen;
+
+		if (!(s->mask & (1u << ev)) ||
+		    (frame = render_tick_frame(s->cur, (enum render_event)ev, &flen)) == NULL)
+			continue;
+		iov[n++] = (struct iovec){ (void *)(frame + off), flen - off };
+		len += flen - off;
+		off = 0;
+		whole++;
+	}
+	if ((d = direct_write(s, iov, n + 1, len)) == DIRECT_SENT) {
+		*events += whole;
+		*bytes += len;
+		render_tick_unref(s->cur);
+		s->cur = NULL;
+	}
+	return d;
+}
+
+/* Every tick queued, a chunk each, while the socket takes them. */
+static enum direct
+direct_queued(struct stream *s)
+{
+	uint64_t events = 0, bytes = 0;
+	enum direct d = DIRECT_SENT;
+
+	for (;;) {
+		if (s->cur == NULL) {
+			render_tick_t *t = broadcast_try_next(s->sub);
+
+			if (t == NULL)
+				break;
+			start_tick(s, t);
+		} else if ((d = direct_tick(s, &events, &bytes)) != DIRECT_SENT)
+			break;
+	}
+	if (bytes > 0) {
+		broadcast_sub_sent(s->sub, events, bytes);
+		clock_gettime(CLOCK_MONOTONIC, &s->last_write);
+	}
+	return d;
+}
+
+/*
+ * libmicrohttpd times a connection out from its own last write, checked
+ * when the reader returns. After writes of the reader's own, setting the
+ * connection's timeout anew from 0 resets that timer (microhttpd.h,
+ * MHD_CONNECTION_OPTION_TIMEOUT), so the last chunk is not refused as
+ * late. Called before every return that hands libmicrohttpd bytes or the
+ * end; it costs nothing unless the reader wrote since the last one.
+ */
+static void
+direct_touch(struct stream *s)
+{
+	if (!s->wrote_direct)
+		return;
+	s->wrote_direct = 0;
+	MHD_set_connection_option(s->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+	MHD_set_connection_option(s->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+	    atomic_load(&timeout_s));
+}
+
+/* A heartbeat straight to the socket. */
+static enum direct
+direct_heartbeat(struct stream *s)
+{
+	struct iovec iov[3];
+	enum direct d;
+
+	iov[1] = (struct iovec){ (void *)heartbeat_text, sizeof(heartbeat_text) - 1 };
+	if ((d = direct_write(s, iov, 3, iov[1].iov_len)) == DIRECT_SENT) {
+		broadcast_sub_sent(s->sub, 0, sizeof(heartbeat_text) - 1);
+		clock_gettime(CLOCK_MONOTONIC, &s->last_write);
+	}
+	return d;
+}
+
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -245,7 +475,10 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		enum broadcast_status st;
 		render_tick_t *t;
 
-		if ((n = fill(s, buf, max, &events)) > 0)
+		if (s->direct) {
+			if (direct_queued(s) == DIRECT_FAILED)
+				return direct_end();
+		} else if ((n = fill(s, buf, max, &events)) > 0)
 			goto wrote;
 
 		/*
@@ -266,16 +499,23 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			break;
 		case BROADCAST_TIMEOUT:
 			/* A comment: keeps proxies from closing, and finds dead peers. */
+			if (s->direct) {
+				if (direct_heartbeat(s) == DIRECT_FAILED)
+					return direct_end();
+				break;
+			}
 			n = sizeof(heartbeat_text) - 1;
 			if (n > max)
 				n = max;
 			memcpy(buf, heartbeat_text, n);
 			goto wrote;
 		case BROADCAST_STOPPING:
+			direct_touch(s);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
 	}
 wrote:
+	direct_touch(s);
 	broadcast_sub_sent(s->sub, events, n);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 	return (ssize_t)n;
@@ -388,8 +628,8 @@ stream_free(void *cls)
 }
 
 enum stream_open_status
-stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id, int http_1_0,
-    struct MHD_Response **response)
+stream_open(struct MHD_Connection *conn, int sock, unsigned mask, int have_last_id,
+    uint64_t last_id, int http_1_0, struct MHD_Response **response)
 {
 	struct strbuf pre = STRBUF_INIT;
 	struct stream *s;
@@ -397,6 +637,8 @@ stream_open(int sock, unsigned mask, int have_last_id, uint64_t last_id, int htt
 
 	s = xcalloc(1, sizeof(*s));
 	s->sock = sock;
+	s->conn = conn;
+	s->direct = sock != -1 && conn != NULL && !http_1_0;
 	s->mask = mask;
 	/*
 	 * Counted before it subscribes, so that http_stop(), which waits for

@@ -4,12 +4,16 @@
  * DESIGN
  * libmicrohttpd runs each connection in its own thread; that thread calls
  * the stream's reader, which blocks in broadcast_next() on the stream's own
- * ring until a tick, a heartbeat deadline or shutdown, then copies the
- * shared, pre-framed bytes of the event types the viewer asked for into
- * libmicrohttpd's buffer. A stream's state is touched by its connection
- * thread only (the reader, then the free callback, which libmicrohttpd calls
- * after the last read). heartbeat and client_buffer are atomics that main
- * may change on SIGHUP; a stream reads them without a lock. stream_stop()
+ * ring until a tick, a heartbeat deadline or shutdown, then writes the
+ * shared, pre-framed bytes of the event types the viewer asked for to the
+ * socket itself as one chunk, and waits again; only the first and the
+ * last chunk, and all of an HTTP/1.0 response, go into libmicrohttpd's
+ * buffer for it to send (stream.c, direct_write()). A stream's state is
+ * touched by its connection thread only (the reader, then the free
+ * callback, which libmicrohttpd calls after the last read). heartbeat and
+ * client_buffer are atomics that main may change on SIGHUP, timeout one it
+ * sets at start; a stream reads them without a lock. The flag that a
+ * stream closed its connection on purpose is thread-local. stream_stop()
  * sets atomics that every free callback, and every reader coming back from
  * broadcast_next(), reads after it. streams_lock guards the list of open
  * streams' sockets: a stream's thread takes it when the stream opens and
@@ -22,6 +26,7 @@
 
 #include <stdint.h>
 
+struct MHD_Connection;
 struct MHD_Response;
 
 /* The "retry:" a client gets first, in milliseconds. */
@@ -29,8 +34,12 @@ struct MHD_Response;
 /* The "retry:" of a stream refused because max_clients are open (a string). */
 #define STREAM_REFUSED_RETRY_MS "5000"
 
-/* Settings that SIGHUP may change; they apply from the next read. */
-void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer);
+/*
+ * Settings that SIGHUP may change; they apply from the next read. timeout
+ * is libmicrohttpd's connection timeout (which a reload does not change),
+ * which the stream keeps too while it writes to the socket itself.
+ */
+void stream_configure(unsigned heartbeat_seconds, unsigned client_buffer, unsigned timeout);
 
 /*
  * Called by main's shutdown before the streams are told to end. With park,
@@ -53,7 +62,7 @@ enum stream_open_status {
 };
 
 /*
- * Open a stream on the connection whose socket is sock (or -1), sending the
+ * Open a stream on connection conn whose socket is sock (or -1), sending the
  * event types in mask (RENDER_EV_* bits), starting after last_id when
  * have_last_id. Called in the connection's own thread, which is pinned to
  * the CPU of the stream's wake-up group (see broadcast.h): at once when it
@@ -62,8 +71,15 @@ enum stream_open_status {
  * chunked (a larger block, see stream.c). On STREAM_OK *response is a
  * libmicrohttpd response with the SSE headers set, to queue once and destroy.
  */
-enum stream_open_status stream_open(int sock, unsigned mask, int have_last_id,
-    uint64_t last_id, int http_1_0, struct MHD_Response **response);
+enum stream_open_status stream_open(struct MHD_Connection *conn, int sock, unsigned mask,
+    int have_last_id, uint64_t last_id, int http_1_0, struct MHD_Response **response);
+
+/*
+ * In a connection's thread, once: whether its stream just ended the
+ * connection because the viewer is gone or was given up on (so the
+ * "application error" libmicrohttpd logs for it is none). Clears it.
+ */
+int stream_closed_on_purpose(void);
 
 /* Add the headers every event-stream response carries (also for HEAD). */
 void stream_add_headers(struct MHD_Response *response);

@@ -2445,9 +2445,17 @@ server_socket(unsigned cport, char state[3], unsigned long *txq)
  * queues for it stays near the daemon's bound (stream.c, STREAM_UNSENT_MAX:
  * without it, 2 MB in 3.4 s here); and once its socket has taken nothing
  * for timeout seconds it is reset, so the kernel does not keep that queue
- * in FIN-WAIT-1 after the close.
+ * in FIN-WAIT-1 after the close, and none of it is logged as an error.
+ * The stream writes its chunks itself and waits for room itself
+ * (stream.c, finish_chunk()): once with the dashboard's events, some 80 KB
+ * a tick, more than the bound at once; once with the snapshot's, 5.6 KB.
  */
 #define STALLED_QUEUE_MAX (384 * 1024)
+
+static const char *const stalled_requests[] = {
+	"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+	"GET /events?events=snapshot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+};
 
 START_TEST(stalled_viewer)
 {
@@ -2456,7 +2464,8 @@ START_TEST(stalled_viewer)
 	socklen_t len = sizeof(sin);
 	struct stream s;
 	CURLM *m = curl_multi_init();
-	static const char req[] = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	const char *req = stalled_requests[_i];
+	size_t mark;
 	int fd, seen = 0, found = 0;
 	unsigned long txq = 0, txq_max = 0;
 	char st[3] = "";
@@ -2465,8 +2474,9 @@ START_TEST(stalled_viewer)
 
 	c.interval = "0.05";
 	daemon_start(&c);
+	mark = dproc_log_mark();
 	fd = connect_daemon(4096);
-	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 
 	stream_open(m, &s, "/events?events=snapshot", NULL);
@@ -2492,8 +2502,9 @@ START_TEST(stalled_viewer)
 	}
 	if (!found)
 		gone = now_mono() - t0;
-	printf("stalled viewer: at most %lu bytes queued; closed by the daemon after %.1f s, "
-	    "gone after %.1f s (else state %s, %lu bytes queued)\n", txq_max, closed, gone, st, txq);
+	printf("stalled viewer (%.*s): at most %lu bytes queued; closed by the daemon after %.1f s, "
+	    "gone after %.1f s (else state %s, %lu bytes queued)\n", (int)strcspn(req + 4, " "), req + 4,
+	    txq_max, closed, gone, st, txq);
 	ck_assert_msg(seen, "the stalled viewer's connection was never seen in /proc/net/tcp");
 	ck_assert_msg(closed > 0, "a viewer that reads nothing still has its stream after 25 s");
 	ck_assert_msg(txq_max <= STALLED_QUEUE_MAX,
@@ -2505,9 +2516,65 @@ START_TEST(stalled_viewer)
 	    sseclient_count(s.sse) - before);
 	ck_assert_msg(metrics_reach("sse_metricsd_streams_timed_out_total 1"),
 	    "/metrics never counted the stalled stream's timeout");
+	/* Giving a viewer up is no error of the daemon's. */
+	pthread_mutex_lock(&D.mu);
+	ck_assert_msg(strstr(dbuf_str(&D.log) + mark, "warning") == NULL,
+	    "giving up a stalled viewer logged: %s", dbuf_str(&D.log) + mark);
+	pthread_mutex_unlock(&D.mu);
 	close(fd);
 	stream_close(m, &s);
 	curl_multi_cleanup(m);
+}
+END_TEST
+
+/*
+ * Viewers that leave, with a FIN or a reset, and with or without bytes of
+ * theirs still unread: each stream ends and none of it is logged as an
+ * error (a stream that finds its viewer gone ends its connection itself;
+ * libmicrohttpd would log that as an "application error").
+ */
+START_TEST(departing_viewers_log_nothing)
+{
+	static const char *const paths[] = { "/events?events=snapshot", "/events" };
+	struct dconf c = defaults;
+	int fds[8];
+	size_t mark;
+
+	c.interval = "0.05";
+	daemon_start(&c);
+	mark = dproc_log_mark();
+	for (int i = 0; i < 8; i++) {
+		char req[128];
+		int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		    paths[i % 2]);
+
+		fds[i] = connect_daemon(0);
+		ck_assert_int_eq(send(fds[i], req, (size_t)n, MSG_NOSIGNAL), n);
+	}
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_open 8"), "8 streams never opened");
+	usleep(300 * 1000);	/* some ticks each */
+	for (int i = 0; i < 8; i++) {
+		if (i / 2 % 2 == 0) {	/* read what came, then leave */
+			char buf[65536];
+
+			while (recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+		}
+		if (i / 4 == 1) {	/* a reset */
+			struct linger now = { 1, 0 };
+
+			ck_assert_int_eq(setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &now, sizeof(now)), 0);
+		}
+		close(fds[i]);
+	}
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_open 0"),
+	    "the streams of viewers that left are still open");
+	usleep(200 * 1000);	/* for the drain thread to read what was written */
+	pthread_mutex_lock(&D.mu);
+	ck_assert_msg(strstr(dbuf_str(&D.log) + mark, "warning") == NULL,
+	    "viewers leaving logged: %s", dbuf_str(&D.log) + mark);
+	pthread_mutex_unlock(&D.mu);
+	daemon_stop_ok(5.0);
 }
 END_TEST
 
@@ -3006,7 +3073,9 @@ daemon_suite(void)
 	tcase_add_test(tc, ipv6_any_takes_ipv4_too);
 	tcase_add_test(tc, port_in_use);
 	tcase_add_test(tc, browser_sized_requests);
-	tcase_add_test(tc, stalled_viewer);
+	tcase_add_loop_test(tc, stalled_viewer, 0,
+	    (int)(sizeof(stalled_requests) / sizeof(stalled_requests[0])));
+	tcase_add_test(tc, departing_viewers_log_nothing);
 	tcase_add_test(tc, unread_response_reset_at_request_timeout);
 	tcase_add_test(tc, lagging_viewer_at_stop);
 	tcase_add_test(tc, slow_request_headers);
