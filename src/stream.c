@@ -62,6 +62,9 @@ static const char retry_text[] = "retry: " STREAM_STR(STREAM_RETRY_MS) "\n\n";
 
 static atomic_uint heartbeat_ms = 15000;	/* read by a waiting stream at each wake-up */
 static atomic_uint timeout_s = 60;	/* libmicrohttpd's connection timeout, the same */
+/* Whether streams write their own chunks (see direct_write()): by the library's version. */
+#define STREAM_DIRECT_MHD_VERSION "0.9.75"
+static atomic_bool direct_allowed;
 static atomic_uint client_buffer = 32;
 static atomic_bool park_when_ended;
 static atomic_uint streams_open;	/* opened and not yet freed */
@@ -91,7 +94,7 @@ struct stream {
 	int sock;		/* the connection's socket, closed by a parking stop */
 	struct MHD_Connection *conn;
 	int direct;		/* chunks may be written to sock here (see direct_write()) */
-	int wrote_direct;	/* since the reader last returned to libmicrohttpd */
+	int mhd_timer_off;	/* libmicrohttpd's timeout is off: the stream keeps its own */
 	LIST_ENTRY(stream) link;	/* in streams, under streams_lock */
 	int listed;
 	int unbound;		/* its TCP_NOTSENT_LOWAT is lifted */
@@ -106,6 +109,11 @@ stream_configure(unsigned heartbeat, unsigned buffer, unsigned timeout)
 	atomic_store(&heartbeat_ms, heartbeat * 1000);
 	atomic_store(&client_buffer, buffer);
 	atomic_store(&timeout_s, timeout);
+	if (strcmp(MHD_get_version(), STREAM_DIRECT_MHD_VERSION) == 0)
+		atomic_store(&direct_allowed, 1);
+	else
+		log_debug("stream: libmicrohttpd %s, not " STREAM_DIRECT_MHD_VERSION
+		    ": every event goes through its buffer", MHD_get_version());
 	/* A heartbeat goes out between heartbeat/2 and heartbeat s of silence. */
 	broadcast_set_pulse(heartbeat * 500);
 }
@@ -232,17 +240,20 @@ fill(struct stream *s, char *buf, size_t max, uint64_t *events)
  * Writing past libmicrohttpd. An event handed to libmicrohttpd costs the
  * stream's thread a copy into the connection's pool, a return into
  * libmicrohttpd's loop and its poll() for POLLOUT before the write.
- * libmicrohttpd calls the reader only once all it had to send is on the
- * socket (a chunked body's "unready" state: try_ready_chunked_body()
- * asserts its buffer empty), so chunks the reader writes itself, framed as
- * libmicrohttpd frames them, go on the wire in order between its own. The
+ * libmicrohttpd 0.9.75 calls the reader only in a chunked body's "unready"
+ * state, which only check_write_done() enters, once all it had to send is
+ * on the socket (connection.c), so chunks the reader writes itself, framed
+ * as libmicrohttpd frames them, go on the wire in order between its own. The
  * reader then waits for the next tick without returning: one sendmsg()
  * per tick from the shared frames, no poll, no copy (bench/NOTES.md,
  * eleventh round). What goes the old way: the headers and the first chunk,
  * the last chunk, and all of an HTTP/1.0 response, which is not chunked.
  * A chunk the socket does not take whole is finished here, waiting for
  * room as libmicrohttpd would have (finish_chunk()), since libmicrohttpd
- * would frame the rest as a chunk of its own.
+ * would frame the rest as a chunk of its own. That state machine is no
+ * interface of libmicrohttpd's, so other versions than the one read go the
+ * old way throughout (direct_allowed). There is no TLS here, which would
+ * rule this out.
  */
 enum direct { DIRECT_SENT, DIRECT_FAILED };
 
@@ -294,6 +305,19 @@ would_block(int err)
 }
 
 /*
+ * A write failed: a viewer gone is no error of the daemon's; anything else
+ * (ENOMEM, a bad descriptor) is logged, as libmicrohttpd logs its own.
+ */
+static enum direct
+write_failed(int err)
+{
+	if (err != EPIPE && err != ECONNRESET && err != ETIMEDOUT && err != EHOSTUNREACH &&
+	    err != ENETUNREACH && err != ENOTCONN)
+		log_warnx("stream: cannot write to its socket: %s", strerror(err));
+	return DIRECT_FAILED;
+}
+
+/*
  * The rest of a chunk the socket did not take whole. It waits for room as
  * libmicrohttpd would, and gives up as it does: once the socket has taken
  * nothing for timeout seconds, counted as a timeout and reset if bytes are
@@ -316,7 +340,7 @@ finish_chunk(struct stream *s, struct msghdr *m)
 			iov_consume(m, (size_t)r);
 			last = now;
 		} else if (r < 0 && !would_block(errno)) {
-			return DIRECT_FAILED;
+			return write_failed(errno);
 		} else if (now - last > (int64_t)atomic_load(&timeout_s) * 1000000000) {
 			log_debug("stream: its viewer took nothing for %u s; closing",
 			    atomic_load(&timeout_s));
@@ -331,7 +355,14 @@ finish_chunk(struct stream *s, struct msghdr *m)
 /*
  * Write iov[1 .. n - 2], len bytes, to the socket as one chunk; iov[0] and
  * iov[n - 1] are set here to its framing (the size in hex, CRLF; then
- * CRLF), in one sendmsg() while the socket has room.
+ * CRLF), in one sendmsg() while the socket has room. Nothing for no bytes:
+ * a chunk of size 0 is the last one.
+ *
+ * libmicrohttpd times a connection out from its own last write, checked
+ * when the reader returns; it would end a stream that wrote for itself
+ * longer than that at its last chunk. So the first write here turns that
+ * timer off (the stream keeps the timeout itself, finish_chunk()): once
+ * per stream, since setting it takes a lock all connections share.
  */
 static enum direct
 direct_write(struct stream *s, struct iovec *iov, size_t n, size_t len)
@@ -341,6 +372,12 @@ direct_write(struct stream *s, struct iovec *iov, size_t n, size_t len)
 	size_t k = 0, d = 0;
 	ssize_t r;
 
+	if (len == 0)
+		return DIRECT_SENT;
+	if (!s->mhd_timer_off) {
+		MHD_set_connection_option(s->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+		s->mhd_timer_off = 1;
+	}
 	do
 		digits[d++] = "0123456789abcdef"[len & 15];
 	while ((len >>= 4) != 0);
@@ -349,10 +386,9 @@ direct_write(struct stream *s, struct iovec *iov, size_t n, size_t len)
 	memcpy(size_line + k, crlf, 2);
 	iov[0] = (struct iovec){ size_line, k + 2 };
 	iov[n - 1] = (struct iovec){ (void *)crlf, 2 };
-	s->wrote_direct = 1;
 	if ((r = sendmsg(s->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0) {
 		if (!would_block(errno))
-			return DIRECT_FAILED;
+			return write_failed(errno);
 		r = 0;
 	}
 	iov_consume(&m, (size_t)r);
@@ -411,25 +447,6 @@ direct_queued(struct stream *s)
 		clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 	}
 	return d;
-}
-
-/*
- * libmicrohttpd times a connection out from its own last write, checked
- * when the reader returns. After writes of the reader's own, setting the
- * connection's timeout anew from 0 resets that timer (microhttpd.h,
- * MHD_CONNECTION_OPTION_TIMEOUT), so the last chunk is not refused as
- * late. Called before every return that hands libmicrohttpd bytes or the
- * end; it costs nothing unless the reader wrote since the last one.
- */
-static void
-direct_touch(struct stream *s)
-{
-	if (!s->wrote_direct)
-		return;
-	s->wrote_direct = 0;
-	MHD_set_connection_option(s->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
-	MHD_set_connection_option(s->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-	    atomic_load(&timeout_s));
 }
 
 /* A heartbeat straight to the socket. */
@@ -510,12 +527,10 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			memcpy(buf, heartbeat_text, n);
 			goto wrote;
 		case BROADCAST_STOPPING:
-			direct_touch(s);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
 	}
 wrote:
-	direct_touch(s);
 	broadcast_sub_sent(s->sub, events, n);
 	clock_gettime(CLOCK_MONOTONIC, &s->last_write);
 	return (ssize_t)n;
@@ -638,7 +653,7 @@ stream_open(struct MHD_Connection *conn, int sock, unsigned mask, int have_last_
 	s = xcalloc(1, sizeof(*s));
 	s->sock = sock;
 	s->conn = conn;
-	s->direct = sock != -1 && conn != NULL && !http_1_0;
+	s->direct = sock != -1 && conn != NULL && !http_1_0 && atomic_load(&direct_allowed);
 	s->mask = mask;
 	/*
 	 * Counted before it subscribes, so that http_stop(), which waits for

@@ -2528,6 +2528,51 @@ START_TEST(stalled_viewer)
 END_TEST
 
 /*
+ * A stream that lives longer than timeout, its viewer reading, is neither
+ * timed out nor cut at SIGTERM: it gets its last chunk. The stream writes
+ * its ticks itself (stream.c, direct_write()), so libmicrohttpd's own
+ * timer, which counts from libmicrohttpd's last write, must not end it
+ * when libmicrohttpd writes that chunk.
+ */
+START_TEST(stream_outlives_timeout)
+{
+	struct dconf c = defaults;	/* heartbeat 1 s */
+	CURLM *m = curl_multi_init();
+	struct stream s[2];
+	size_t before[2];
+	double t0;
+
+	c.timeout = 4;
+	daemon_start(&c);
+	stream_open(m, &s[0], "/events?events=snapshot", NULL);
+	stream_open(m, &s[1], "/events", NULL);
+	pump(m, 10.0, cond_first_snapshot, &s[0]);
+	pump(m, 10.0, cond_first_snapshot, &s[1]);
+	for (int i = 0; i < 2; i++)
+		before[i] = sseclient_count(s[i].sse);
+	pump(m, c.timeout + 1.5, NULL, NULL);
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(!s[i].done && sseclient_count(s[i].sse) > before[i] + 20,
+		    "stream %d: done %d, %zu events in %u.5 s", i, s[i].done,
+		    sseclient_count(s[i].sse) - before[i], c.timeout + 1);
+	ck_assert_msg(metrics_reach("sse_metricsd_streams_timed_out_total 0"),
+	    "/metrics counted a stream whose viewer reads as timed out");
+	ck_assert_int_eq(kill(D.pid, SIGTERM), 0);
+	t0 = now_mono();
+	while (now_mono() - t0 < 5.0 && !(s[0].done && s[1].done))
+		pump(m, 0.05, NULL, NULL);
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(s[i].done && s[i].result == CURLE_OK,
+		    "stream %d at SIGTERM after %u.5 s: done %d, %s", i, c.timeout + 1, s[i].done,
+		    curl_easy_strerror(s[i].result));
+	daemon_exit_ok(5.0);
+	for (int i = 0; i < 2; i++)
+		stream_close(m, &s[i]);
+	curl_multi_cleanup(m);
+}
+END_TEST
+
+/*
  * Viewers that leave, with a FIN or a reset, and with or without bytes of
  * theirs still unread: each stream ends and none of it is logged as an
  * error (a stream that finds its viewer gone ends its connection itself;
@@ -3076,6 +3121,7 @@ daemon_suite(void)
 	tcase_add_loop_test(tc, stalled_viewer, 0,
 	    (int)(sizeof(stalled_requests) / sizeof(stalled_requests[0])));
 	tcase_add_test(tc, departing_viewers_log_nothing);
+	tcase_add_test(tc, stream_outlives_timeout);
 	tcase_add_test(tc, unread_response_reset_at_request_timeout);
 	tcase_add_test(tc, lagging_viewer_at_stop);
 	tcase_add_test(tc, slow_request_headers);
