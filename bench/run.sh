@@ -33,10 +33,6 @@ sources=${BENCH_SOURCES:-4}
 extra_conf=${BENCH_CONF:-}
 tag=${BENCH_TAG:+-$BENCH_TAG}
 
-command -v curl >/dev/null 2>&1 || {
-	echo "run.sh: curl is needed to read the daemon's /metrics: apt-get install curl" >&2
-	exit 1
-}
 command -v gnuplot >/dev/null 2>&1 || {
 	echo "run.sh: gnuplot is needed for the plot: apt-get install gnuplot-nox" >&2
 	exit 1
@@ -150,35 +146,19 @@ for n in $counts; do
 	fi
 	echo "== $n streams, window ${w} s"
 	start_daemon $((n + 100))
-	# What a tick costs the collector with the streams open: its own
-	# gauges (collection, and the rendering before it), once a second
-	# until the daemon exits; the last $w scrapes are the window's.
-	(
-		while kill -0 "$dpid" 2>/dev/null; do
-			curl -s --max-time 1 "http://127.0.0.1:$port/metrics" | awk '
-				/^sse_metricsd_collect_seconds / { c = $2 }
-				/^sse_metricsd_render_seconds / { r = $2 }
-				END { if (c != "") printf "%.3f\n", (c + r) * 1000 }'
-			sleep 1
-		done
-	) >"$work/tick" 2>/dev/null &
-	tpid=$!
 	rc=0
 	"$sseload" -p "$port" -n "$n" -s "$sources" -w "$warm" -d "$w" -S "$dpid" -T \
 	    >"$work/kv" || rc=$?
 	wait "$dpid" || echo "run.sh: the daemon exited with status $?" >&2
 	dpid=""
-	wait "$tpid" || true
-	tick=$(tail -n "$w" "$work/tick" | sort -n | awk '
-		{ v[NR] = $1 }
-		END { if (NR == 0) print "-\t-"; else printf "%.2f\t%.2f\n", v[int((NR + 1) / 2)], v[NR] }')
 	if grep -q 'warn\|error' "$work/d.log"; then
 		grep 'warn\|error' "$work/d.log" | head -5 >&2
 	fi
 	[ $rc -eq 0 ] || echo "run.sh: sseload reported a failure (status $rc)" >&2
-	awk -F= -v tick="$tick" '
+	awk -F= '
 		{ v[$1] = $2 }
 		END {
+			tick = v["tick_samples"] > 0 ? v["tick_p50_ms"] "\t" v["tick_max_ms"] : "-\t-"
 			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			    v["streams"], v["connected"], v["connect_rate"], v["lat_p50_ms"],
 			    v["lat_p90_ms"], v["lat_p99_ms"], v["lat_max_ms"], v["seq_gaps"],
@@ -216,8 +196,8 @@ busy_end=$(busy_pct)
 	echo "thread waited for a CPU behind the daemon's. CPU per event: the daemon's utime+stime"
 	echo "over the window / events received. KiB/stream: (RSS - idle RSS) / streams."
 	echo "Shutdown: SIGTERM to process exit (pidfd), every stream open. Tick CPU: the"
-	echo "daemon's own sse_metricsd_collect_seconds + render_seconds (the collector"
-	echo "thread's CPU clock), scraped once a second, the window's last scrapes."
+	echo "daemon's own collect_seconds + render_seconds (the collector thread's CPU"
+	echo "clock), as the first stream's events in the window carry them."
 } >"$md"
 cp "$md" "$outdir/latest$tag.md"
 

@@ -21,6 +21,9 @@
  * the chunked terminator. Latencies are counted in a fixed histogram (10 us
  * buckets) over the window only. With -S PID the daemon's CPU (utime+stime
  * from /proc/PID/stat), VmRSS and Threads are read at the window's edges.
+ * The first stream's snapshot events in the window also give what each tick
+ * cost the daemon's collector ("collect_seconds" + "render_seconds"), so
+ * the driver needs no request of its own during the window to learn it.
  *
  * Output: "key=value" lines on stdout (the driver parses them), a human
  * summary on stderr. Exit status 0 when every stream connected, none ended
@@ -73,6 +76,7 @@ struct conn {
 	int64_t ev_ts;
 	uint64_t ev_seq_json;
 	int ev_has_seq;
+	double ev_tick_s;	/* "collect_seconds" + "render_seconds", < 0: not both */
 	/* per stream */
 	uint64_t last_seq;
 	uint64_t events, gaps;
@@ -111,6 +115,15 @@ static unsigned opened, headers_ok, first_events, failed, ended_early;
 static unsigned refused;	/* status other than 200 */
 static uint64_t win_events, total_events, total_gaps, dup_or_back, seq_mismatch, parse_errors;
 static int in_window, terminating;
+/*
+ * What each tick cost the daemon's collector thread, as its events say
+ * ("collect_seconds" of the tick + "render_seconds" of the one before), from
+ * the first stream's events in the window: the daemon's own figures, with
+ * no request of their own to disturb the window.
+ */
+#define TICKS_MAX 4096
+static double tick_s[TICKS_MAX];
+static unsigned nticks;
 static double t_first_connect, t_all_headers, t_last_first;
 
 static double
@@ -244,6 +257,7 @@ open_conn(unsigned i)
 
 	memset(c, 0, sizeof(*c));
 	c->kept_fd = -1;
+	c->ev_tick_s = -1;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		die("socket");
@@ -378,12 +392,53 @@ dispatch_event(struct conn *c, int64_t rx_ns)
 		first_events++;
 	} else if (in_window) {
 		win_events++;
+		if (c == &conns[0] && c->ev_tick_s >= 0 && nticks < TICKS_MAX)
+			tick_s[nticks++] = c->ev_tick_s;
 		hist_add(&lat, rx_ns - c->ev_ts);
 		if (cur_krx_ns != 0)
 			hist_add(&klat, cur_krx_ns - c->ev_ts);
 	}
 reset:
 	c->ev_has_id = c->ev_is_snapshot = c->ev_has_ts = c->ev_named = c->ev_has_seq = 0;
+	c->ev_tick_s = -1;
+}
+
+/* A JSON number after key in l[0..n), or -1. */
+static double
+json_number(const char *l, size_t n, const char *key, size_t klen)
+{
+	const char *p = memmem(l, n, key, klen), *end = l + n;
+	char num[40];
+	size_t len = 0;
+	char *stop;
+	double v;
+
+	if (p == NULL)
+		return -1;
+	for (p += klen; p < end && len < sizeof(num) - 1 && strchr("0123456789.eE+-", *p) != NULL; p++)
+		num[len++] = *p;
+	num[len] = '\0';
+	v = strtod(num, &stop);
+	return len > 0 && *stop == '\0' ? v : -1;
+}
+
+/* "collect_seconds" + "render_seconds" of a snapshot's data line, or -1. */
+static double
+tick_seconds(const char *l, size_t n)
+{
+	static const char ck[] = "\"collect_seconds\":", rk[] = "\"render_seconds\":";
+	double collect = json_number(l, n, ck, sizeof(ck) - 1);
+	double render = json_number(l, n, rk, sizeof(rk) - 1);
+
+	return collect >= 0 && render >= 0 ? collect + render : -1;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* One SSE line, without its end. */
@@ -417,6 +472,8 @@ sse_line(struct conn *c, const char *l, size_t n, int64_t rx_ns)
 			c->ev_seq_json = parse_u64(p, l + n, &ok);
 			c->ev_has_seq = ok;
 		}
+		if (c == &conns[0] && in_window)
+			c->ev_tick_s = tick_seconds(l, n);
 	}
 }
 
@@ -831,6 +888,12 @@ main(int argc, char **argv)
 		printf("klat_p50_ms=%.2f\n", hist_quantile(&klat, 0.50));
 		printf("klat_p99_ms=%.2f\n", hist_quantile(&klat, 0.99));
 		printf("klat_samples=%" PRIu64 "\n", klat.count);
+		qsort(tick_s, nticks, sizeof(tick_s[0]), cmp_double);
+		printf("tick_samples=%u\n", nticks);
+		if (nticks > 0) {
+			printf("tick_p50_ms=%.2f\n", tick_s[(nticks - 1) / 2] * 1000);
+			printf("tick_max_ms=%.2f\n", tick_s[nticks - 1] * 1000);
+		}
 		printf("lat_over_20s=%" PRIu64 "\n", lat.over);
 		printf("seq_gaps=%" PRIu64 "\n", total_gaps);
 		printf("seq_backwards=%" PRIu64 "\n", dup_or_back);

@@ -55,6 +55,10 @@ get() { sed -n "s/^$1=//p" "$work/kv"; }
 [ "$(get parse_errors)" -eq 0 ] || fail "unparsable events"
 awk -v p="$(get lat_p99_ms)" 'BEGIN { exit !(p > 0 && p < 1000) }' ||
 	fail "p99 latency not in (0, 1000) ms"
+# The collector's cost per tick, from the first stream's events: 12 ticks.
+[ "$(get tick_samples)" -ge 6 ] || fail "too few ticks measured"
+awk -v p="$(get tick_p50_ms)" -v m="$(get tick_max_ms)" 'BEGIN { exit !(p > 0 && p <= m && m < 1000) }' ||
+	fail "tick CPU not 0 < p50 <= max < 1000 ms"
 [ "$(get clean_ends)" -eq $streams ] || fail "not every stream ended cleanly at SIGTERM"
 awk -v s="$(get shutdown_ms)" 'BEGIN { exit !(s >= 0 && s < 5000) }' ||
 	fail "the daemon did not exit within 5 s of SIGTERM"
