@@ -190,30 +190,69 @@ value_y(double v, double top)
 }
 
 /*
- * Append "Cx.x y.y": a path command and a point, one decimal each. By hand:
- * printf's float formatting was most of a tick's rendering time.
+ * Write v with one decimal (tenth != 0) or none, rounded half away from
+ * zero, backwards into the buffer that ends at end; returns its start. By
+ * hand: printf's float formatting was most of a tick's rendering time, and
+ * the SVG's coordinates are most of its numbers.
  */
-static void
-put_point(struct strbuf *sb, char cmd, double x, double y)
+static char *
+fixed_back(char *end, double v, int tenth)
 {
-	char buf[48], *p = buf + sizeof(buf);
-	long v[2] = { lround(y * 10), lround(x * 10) };
+	long n = lround(tenth ? v * 10 : v), t = n < 0 ? -n : n;
+	char *p = end;
 
-	for (int i = 0; i < 2; i++) {
-		long t = v[i] < 0 ? -v[i] : v[i];
-
+	if (tenth) {
 		*--p = (char)('0' + t % 10);
 		*--p = '.';
 		t /= 10;
-		do {
-			*--p = (char)('0' + t % 10);
-			t /= 10;
-		} while (t > 0);
-		if (v[i] < 0)
-			*--p = '-';
-		*--p = i == 0 ? ' ' : cmd;
 	}
+	do {
+		*--p = (char)('0' + t % 10);
+		t /= 10;
+	} while (t > 0);
+	if (n < 0)
+		*--p = '-';
+	return p;
+}
+
+/* Append v as printf's "%.1f" (tenth) or "%.0f" would, but for ties. */
+static void
+put_fixed(struct strbuf *sb, double v, int tenth)
+{
+	char buf[32], *p = fixed_back(buf + sizeof(buf), v, tenth);
+
 	strbuf_append(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* Append text, v as put_fixed() writes it, then more text. */
+static void
+put_between(struct strbuf *sb, const char *text, double v, int tenth, const char *more)
+{
+	strbuf_puts(sb, text);
+	put_fixed(sb, v, tenth);
+	strbuf_puts(sb, more);
+}
+
+/* Append "Cx.x y.y": a path command and a point, one decimal each. */
+static void
+put_point(struct strbuf *sb, char cmd, double x, double y)
+{
+	char buf[64], *p = fixed_back(buf + sizeof(buf), y, 1);
+
+	*--p = ' ';
+	p = fixed_back(p, x, 1);
+	*--p = cmd;
+	strbuf_append(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* Append a horizontal grid line at y. */
+static void
+put_grid_line(struct strbuf *sb, double y)
+{
+	put_between(sb, "<line x1=\"", LEFT, 0, "\" x2=\"");
+	put_fixed(sb, W - RIGHT, 0);
+	put_between(sb, "\" y1=\"", y, 1, "\" y2=\"");
+	put_between(sb, "", y, 1, "\"/>");
 }
 
 /* The value series k draws at sample j: its own, or the running sum when stacked. */
@@ -319,11 +358,9 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	/* Horizontal grid lines and the y labels. */
 	strbuf_puts(sb, "<g class=\"grid\" stroke=\"currentColor\" stroke-opacity=\"0.15\">");
 	for (double v = 0; v <= top * (1 + 1e-9); v += step)
-		strbuf_printf(sb, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\"/>",
-		    LEFT, W - RIGHT, value_y(v, top), value_y(v, top));
+		put_grid_line(sb, value_y(v, top));
 	if (fmod(top, step) > step * 1e-6)	/* a fixed top between two ticks */
-		strbuf_printf(sb, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\"/>",
-		    LEFT, W - RIGHT, value_y(top, top), value_y(top, top));
+		put_grid_line(sb, value_y(top, top));
 	strbuf_puts(sb, "</g><g class=\"axis\" fill=\"currentColor\" fill-opacity=\"0.7\">");
 	{
 		size_t u = c->unit == CHART_PERCENT ? 0 : unit_of(top);
@@ -337,8 +374,11 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 			} else {
 				format_in_unit(label, sizeof(label), v, u, c->unit);
 			}
-			strbuf_printf(sb, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" "
-			    "dominant-baseline=\"middle\">%s</text>", LEFT - 6, value_y(v, top), label);
+			put_between(sb, "<text x=\"", LEFT - 6, 0, "\" y=\"");
+			put_between(sb, "", value_y(v, top), 1,
+			    "\" text-anchor=\"end\" dominant-baseline=\"middle\">");
+			strbuf_puts(sb, label);
+			strbuf_puts(sb, "</text>");
 		}
 	}
 
@@ -348,8 +388,12 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		double x = W - RIGHT - (W - LEFT - RIGHT) * age / span;
 
 		format_age(label, sizeof(label), age);
-		strbuf_printf(sb, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%s</text>", x,
-		    H - 6, age == 0 ? "end" : x - LEFT < 20 ? "start" : "middle", label);
+		put_between(sb, "<text x=\"", x, 1, "\" y=\"");
+		put_between(sb, "", H - 6, 0, "\" text-anchor=\"");
+		strbuf_puts(sb, age == 0 ? "end" : x - LEFT < 20 ? "start" : "middle");
+		strbuf_puts(sb, "\">");
+		strbuf_puts(sb, label);
+		strbuf_puts(sb, "</text>");
 	}
 	strbuf_puts(sb, "</g>");
 
@@ -387,9 +431,10 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	strbuf_puts(sb, "<g class=\"legend\" fill=\"currentColor\">");
 	for (size_t k = 0; k < nseries; k++) {
 		chart_format_value(label, sizeof(label), latest(c, k), c->unit);
-		strbuf_printf(sb, "<rect class=\"s%zu\" x=\"%.1f\" y=\"6\" width=\"10\" height=\"10\" "
-		    "rx=\"2\" fill=\"%s\"/><text x=\"%.1f\" y=\"15\">", k, legend_x, colours[k],
-		    legend_x + 14);
+		strbuf_printf(sb, "<rect class=\"s%zu\" x=\"", k);
+		put_between(sb, "", legend_x, 1, "\" y=\"6\" width=\"10\" height=\"10\" rx=\"2\" fill=\"");
+		strbuf_puts(sb, colours[k]);
+		put_between(sb, "\"/><text x=\"", legend_x + 14, 1, "\" y=\"15\">");
 		strbuf_put_html(sb, c->series[k].name);
 		strbuf_printf(sb, " <tspan font-weight=\"600\">%s</tspan></text>", label);
 		legend_x += 14 + CHAR_W * (double)(strlen(c->series[k].name) + 1 + strlen(label)) + 14;

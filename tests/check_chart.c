@@ -130,6 +130,16 @@ START_TEST(line_chart)
 	/* Time labels from now back over the 9 s the 10 slots span. */
 	ck_assert_ptr_nonnull(strstr(sb.data, ">now<"));
 	ck_assert_ptr_nonnull(strstr(sb.data, ">-4s<"));	/* every 2 s */
+	/* The markup around the numbers: grid lines, axis and time labels, legend. */
+	ck_assert_ptr_nonnull(strstr(sb.data, "<line x1=\"70\" x2=\"430\" y1=\"148.0\" y2=\"148.0\"/>"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "<line x1=\"70\" x2=\"430\" y1=\"107.3\" y2=\"107.3\"/>"));
+	ck_assert_ptr_nonnull(strstr(sb.data,
+	    "<text x=\"64\" y=\"66.7\" text-anchor=\"end\" dominant-baseline=\"middle\">4 MiB/s</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "<text x=\"430.0\" y=\"164\" text-anchor=\"end\">now</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "<text x=\"270.0\" y=\"164\" text-anchor=\"middle\">-4s</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "<rect class=\"s0\" x=\"70.0\" y=\"6\" width=\"10\" height=\"10\" rx=\"2\" fill=\""));
+	ck_assert_ptr_nonnull(strstr(sb.data, "\"/><text x=\"227.6\" y=\"15\">tx <tspan font-weight=\"600\">1.00 KiB/s</tspan></text>"));
+	ck_assert_ptr_nonnull(strstr(sb.data, "<rect class=\"s1\" x=\"213.6\" y=\"6\""));
 	/* The gap splits rx into two runs: M L, then M L. */
 	d = path_of(sb.data, 0);
 	ck_assert_uint_eq(count_char(d, 'M'), 2);
