@@ -11,8 +11,10 @@
  * buffer for it to send (stream.c, direct_write()). A stream's state is
  * touched by its connection thread only (the reader, then the free
  * callback, which libmicrohttpd calls after the last read). heartbeat and
- * client_buffer are atomics that main may change on SIGHUP, timeout one it
- * sets at start; a stream reads them without a lock. The flag that a
+ * client_buffer are atomics that main may change on SIGHUP, timeout one
+ * that keeps its start value (a reload passes it again, unchanged, since
+ * libmicrohttpd's own timeout is fixed at start); a stream reads them
+ * without a lock. The flag that a
  * stream closed its connection on purpose is thread-local. stream_stop()
  * sets atomics that every free callback, and every reader coming back from
  * broadcast_next(), reads after it. streams_lock guards the list of open
