@@ -14,8 +14,8 @@
  * client_buffer are atomics that main may change on SIGHUP, timeout one
  * that keeps its start value (a reload passes it again, unchanged, since
  * libmicrohttpd's own timeout is fixed at start); a stream reads them
- * without a lock. The flag that a
- * stream closed its connection on purpose is thread-local. stream_stop()
+ * without a lock. The flag that a stream closed its connection on purpose
+ * is thread-local. stream_stop()
  * sets atomics that every free callback, and every reader coming back from
  * broadcast_next(), reads after it. streams_lock guards the list of open
  * streams' sockets: a stream's thread takes it when the stream opens and
