@@ -6,6 +6,7 @@
 # Figures are printed, not judged: speed belongs to `make bench`.
 # Run by `make check` from the top build directory.
 set -eu
+. "${0%/*}/lib.sh"
 daemon=./src/sse-metricsd
 sseload=./bench/sseload
 streams=50
@@ -29,14 +30,8 @@ fail() {
 printf 'listen = 127.0.0.1:0\ninterval = 0.25\nmax_clients = 100\n' >"$work/d.conf"
 "$daemon" -c "$work/d.conf" 2>"$work/d.log" &
 dpid=$!
-port=""
-i=0
-while [ -z "$port" ] && [ $i -lt 200 ]; do
-	port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/d.log")
-	[ -n "$port" ] || sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$port" ] || fail "the daemon did not start"
+url=$(daemon_url "$work/d.log") || fail "the daemon did not start"
+port=$(url_port "$url")
 
 rc=0
 "$sseload" -p "$port" -n $streams -s 2 -w 0.5 -d $window -R 20 -S "$dpid" -T \

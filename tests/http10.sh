@@ -5,6 +5,7 @@
 # daemon's sendto and sendmsg calls and their bytes while curl reads 2 s of
 # the HTML events (about 80 KB a tick). A count, not a time.
 set -eu
+. "${0%/*}/lib.sh"
 DAEMON=${DAEMON:-./src/sse-metricsd}
 command -v strace >/dev/null || { echo "strace is missing (apt-get install strace)"; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing (apt-get install curl)"; exit 1; }
@@ -30,13 +31,7 @@ for v in 1.0 1.1; do
 	strace -f -qq -e trace=sendto,sendmsg -e signal=none -o "$tmp/strace.$v" "$DAEMON" \
 		-c "$tmp/d.conf" 2>"$tmp/d.log" </dev/null >/dev/null &
 	spid=$!
-	url=
-	for _ in $(seq 200); do
-		url=$(sed -n 's|.*listening on \(http://[^ ]*/\).*|\1|p' "$tmp/d.log" | head -n 1)
-		[ -n "$url" ] && break
-		sleep 0.05
-	done
-	[ -n "$url" ] || { cat "$tmp/d.log"; fail "the daemon did not start under strace"; }
+	url=$(daemon_url "$tmp/d.log") || { cat "$tmp/d.log"; fail "the daemon did not start under strace"; }
 	curl -s --http$v --max-time 2 -o "$tmp/body.$v" "${url}events?events=html" || :
 	stop
 	calls=$(grep -Eac '(sendto|sendmsg)\(' "$tmp/strace.$v" || :)

@@ -8,6 +8,7 @@
 # chunks to the socket itself, so this is a second, strict HTTP parser
 # besides libcurl's on that path.
 set -eu
+. "${0%/*}/lib.sh"
 DAEMON=${DAEMON:-./src/sse-metricsd}
 NGINX=${NGINX:-/usr/sbin/nginx}
 : "${srcdir:=.}"
@@ -39,13 +40,8 @@ webroot = $www
 CONF
 "$DAEMON" -c "$tmp/d.conf" 2>"$tmp/d.log" </dev/null >/dev/null &
 dpid=$!
-dport=
-for _ in $(seq 200); do
-	dport=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/d.log")
-	[ -n "$dport" ] && break
-	sleep 0.05
-done
-[ -n "$dport" ] || fail "the daemon did not start"
+durl=$(daemon_url "$tmp/d.log") || fail "the daemon did not start"
+dport=$(url_port "$durl")
 
 # nginx cannot take a port from the kernel: try a few until one binds.
 port=

@@ -8,6 +8,7 @@
 # We keep node_exporter's names on purpose, so existing dashboards work: the
 # test accepts exactly that lint for exactly those names, and nothing else.
 set -eu
+. "${0%/*}/lib.sh"
 : "${srcdir:=.}"
 DAEMON=${DAEMON:-./src/sse-metricsd}
 command -v promtool >/dev/null || { echo "promtool is missing (apt-get install prometheus)"; exit 1; }
@@ -26,13 +27,7 @@ sysfs = $3
 CONF
 	"$DAEMON" -c "$tmp/$name.conf" 2>"$tmp/$name.log" &
 	pid=$!
-	url=
-	for _ in $(seq 100); do
-		url=$(sed -n 's|.*listening on \(http://[^ ]*/\).*|\1|p' "$tmp/$name.log")
-		[ -n "$url" ] && break
-		sleep 0.05
-	done
-	[ -n "$url" ] || { cat "$tmp/$name.log"; echo "$name: the daemon did not start"; exit 1; }
+	url=$(daemon_url "$tmp/$name.log" 100) || { cat "$tmp/$name.log"; echo "$name: the daemon did not start"; exit 1; }
 	sleep 0.5	# a second tick, so every rate exists
 	curl -sf "${url}metrics" >"$tmp/$name.prom"
 	kill "$pid"; wait "$pid" || true; pid=

@@ -5,6 +5,7 @@
 # while ProcSubset=pid (it hides /proc/stat and /proc/meminfo) is not.
 # Neither needs a running systemd. tests/deb.sh checks the installed units.
 set -eu
+. "${0%/*}/lib.sh"
 : "${srcdir:=.}"
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze is missing (apt-get install systemd)"; exit 1; }
 built=data/sse-metricsd.service
@@ -91,13 +92,7 @@ interval = 0.2
 CONF
 strace -f -qq -c -o "$tmp/strace" ./src/sse-metricsd -c "$tmp/d.conf" 2>"$tmp/d.log" &
 spid=$!
-url=
-for _ in $(seq 200); do
-	url=$(sed -n 's|.*listening on \(http://[^ ]*/\).*|\1|p' "$tmp/d.log" | head -n 1)
-	[ -n "$url" ] && break
-	sleep 0.05
-done
-[ -n "$url" ] || { cat "$tmp/d.log"; kill "$spid"; fail "the daemon did not start under strace"; }
+url=$(daemon_url "$tmp/d.log") || { cat "$tmp/d.log"; kill "$spid"; fail "the daemon did not start under strace"; }
 curl -s --max-time 2 -o /dev/null "${url}events" || true
 curl -sf -o /dev/null "${url}metrics" || fail "/metrics under strace"
 curl -sf -o /dev/null "${url}api/snapshot" || fail "/api/snapshot under strace"

@@ -7,6 +7,7 @@
 # at 10 ticks a second; the stream's thread is the one that wrote them.
 # A count, not a time.
 set -eu
+. "${0%/*}/lib.sh"
 DAEMON=${DAEMON:-./src/sse-metricsd}
 command -v strace >/dev/null || { echo "strace is missing (apt-get install strace)"; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing (apt-get install curl)"; exit 1; }
@@ -30,13 +31,7 @@ CONF
 strace -f -qq -e trace=sendto,sendmsg,write,writev,poll,ppoll,select,pselect6 -e signal=none \
 	-o "$tmp/strace" "$DAEMON" -c "$tmp/d.conf" 2>"$tmp/d.log" </dev/null >/dev/null &
 spid=$!
-url=
-for _ in $(seq 200); do
-	url=$(sed -n 's|.*listening on \(http://[^ ]*/\).*|\1|p' "$tmp/d.log" | head -n 1)
-	[ -n "$url" ] && break
-	sleep 0.05
-done
-[ -n "$url" ] || { cat "$tmp/d.log"; fail "the daemon did not start under strace"; }
+url=$(daemon_url "$tmp/d.log") || { cat "$tmp/d.log"; fail "the daemon did not start under strace"; }
 curl -s --http1.1 --max-time 3 -o "$tmp/body" "${url}events?events=snapshot" || :
 stop
 
