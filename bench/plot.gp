@@ -1,5 +1,6 @@
 # Three panels against the number of streams, from run.sh's TSV:
-# latency, server CPU per delivered event, server memory per stream.
+# latency, server CPU per delivered event, memory per stream (the
+# daemon's RSS, and the host's memory in use, kernel included).
 # usage: gnuplot -e "tsv='X.tsv'; out='X.png'; title='...'" plot.gp
 set terminal pngcairo size 900,1000 font ",10"
 set output out
@@ -21,7 +22,8 @@ set key bottom right
 plot tsv using 1:11 with linespoints lw 2 title "server", \
      tsv using 1:13 with linespoints dt 2 title "client (same host)"
 
-set ylabel "server RSS per stream (KiB)"
+set ylabel "memory per stream (KiB)"
 set key bottom right
-plot tsv using 1:15 with linespoints lw 2 title "RSS / stream"
+plot tsv using 1:15 with linespoints lw 2 title "server RSS / stream", \
+     tsv using 1:24 with linespoints dt 2 title "host memory in use / stream"
 unset multiplot

@@ -137,7 +137,7 @@ if [ "$idle_s" -gt 0 ]; then
 	echo "$idle_line"
 fi
 
-printf 'streams\tconnected\tconnect_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tseq_gaps\tended_early\tserver_cpu_pct\tserver_us_per_event\tclient_cpu_pct\tclient_us_per_event\tserver_rss_mib\tkib_per_stream\tthreads\tshutdown_ms\tclean_ends\twindow_s\tkrx_p50_ms\tkrx_p99_ms\ttick_p50_ms\ttick_max_ms\n' >"$tsv"
+printf 'streams\tconnected\tconnect_rate\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tseq_gaps\tended_early\tserver_cpu_pct\tserver_us_per_event\tclient_cpu_pct\tclient_us_per_event\tserver_rss_mib\tkib_per_stream\tthreads\tshutdown_ms\tclean_ends\twindow_s\tkrx_p50_ms\tkrx_p99_ms\ttick_p50_ms\ttick_max_ms\thost_kib_per_stream\n' >"$tsv"
 for n in $counts; do
 	w=$window
 	if [ "$n" = max ]; then
@@ -159,13 +159,14 @@ for n in $counts; do
 		{ v[$1] = $2 }
 		END {
 			tick = v["tick_samples"] > 0 ? v["tick_p50_ms"] "\t" v["tick_max_ms"] : "-\t-"
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			host = "host_kib_per_stream" in v ? v["host_kib_per_stream"] : "-"
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			    v["streams"], v["connected"], v["connect_rate"], v["lat_p50_ms"],
 			    v["lat_p90_ms"], v["lat_p99_ms"], v["lat_max_ms"], v["seq_gaps"],
 			    v["ended_early"], v["server_cpu_pct"], v["server_us_per_event"],
 			    v["client_cpu_pct"], v["client_us_per_event"], v["server_rss_kib"] / 1024, v["server_kib_per_stream"],
 			    v["server_threads"], v["shutdown_ms"], v["clean_ends"], v["window_s"],
-			    v["klat_p50_ms"], v["klat_p99_ms"], tick
+			    v["klat_p50_ms"], v["klat_p99_ms"], tick, host
 		}' "$work/kv" >>"$tsv"
 	tail -n 1 "$tsv"
 done
@@ -182,12 +183,12 @@ busy_end=$(busy_pct)
 	[ -n "$extra_conf" ] && echo "- extra daemon config: \`$(printf '%s' "$extra_conf" | tr '\n' ';')\`"
 	echo "- $idle_line"
 	echo
-	echo "| streams | connect rate /s | kernel rx p50 ms | kernel rx p99 ms | read p50 ms | read p90 ms | read p99 ms | read max ms | seq gaps | dropped | server CPU % | server us/event | client CPU % | client us/event | server RSS MiB | KiB/stream | threads | shutdown ms | clean ends | tick CPU ms p50 | tick CPU ms max |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| streams | connect rate /s | kernel rx p50 ms | kernel rx p99 ms | read p50 ms | read p90 ms | read p99 ms | read max ms | seq gaps | dropped | server CPU % | server us/event | client CPU % | client us/event | server RSS MiB | KiB/stream | host KiB/stream | threads | shutdown ms | clean ends | tick CPU ms p50 | tick CPU ms max |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' 'NR > 1 {
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s |\n",
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s |\n",
 		    $2 == $1 ? $1 : $2 " of " $1, $3, $20, $21, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-		    $15, $16, $17, $18, $2, $22, $23 }' "$tsv"
+		    $15, $24, $16, $17, $18, $2, $22, $23 }' "$tsv"
 	echo
 	echo "Latency: a receive time (CLOCK_REALTIME) minus the snapshot's timestamp_ns, every"
 	echo "event of every stream in the window. Kernel rx: when the client's kernel had"
@@ -195,6 +196,10 @@ busy_end=$(busy_pct)
 	echo "see; read: when the client's one thread read them, later by as long as that"
 	echo "thread waited for a CPU behind the daemon's. CPU per event: the daemon's utime+stime"
 	echo "over the window / events received. KiB/stream: (RSS - idle RSS) / streams."
+	echo "Host KiB/stream: what the host's memory in use (MemTotal - MemFree - Buffers -"
+	echo "Cached) grew by from the idle daemon to the window's end, less the client's RSS"
+	echo "growth, / streams: the daemon's RSS and the kernel's side of both ends (each"
+	echo "stream thread's kernel stack and the page it writes through, both sockets)."
 	echo "Shutdown: SIGTERM to process exit (pidfd), every stream open. Tick CPU: the"
 	echo "daemon's own collect_seconds + render_seconds (the collector thread's CPU"
 	echo "clock), as the first stream's events in the window carry them."

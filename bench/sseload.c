@@ -21,6 +21,11 @@
  * the chunked terminator. Latencies are counted in a fixed histogram (10 us
  * buckets) over the window only. With -S PID the daemon's CPU (utime+stime
  * from /proc/PID/stat), VmRSS and Threads are read at the window's edges.
+ * The host's memory in use (/proc/meminfo: MemTotal - MemFree - Buffers -
+ * Cached, so the slab of open sockets counts whole, and the page cache does
+ * not) is read before the ramp and at the window's end: what the streams
+ * cost the host beyond the daemon's RSS (the kernel's side of every
+ * thread and socket), less this client's own RSS growth.
  * The first stream's snapshot events in the window also give what each tick
  * cost the daemon's collector ("collect_seconds" + "render_seconds"), so
  * the driver needs no request of its own during the window to learn it.
@@ -175,7 +180,56 @@ die(const char *what)
 struct proc_sample {
 	double cpu_s;		/* utime + stime */
 	long rss_kib, threads;
+	long host_used_kib;	/* the host's memory in use (host_used_kib()) */
+	long self_rss_kib;	/* this client's VmRSS */
 };
+
+/* VmRSS of /proc/<pid or "self">/status, in KiB; -1 if unreadable. */
+static long
+rss_of(const char *status_path, long *threads)
+{
+	char buf[256];
+	long rss = -1;
+	FILE *f;
+
+	if ((f = fopen(status_path, "r")) == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		if (strncmp(buf, "VmRSS:", 6) == 0)
+			rss = strtol(buf + 6, NULL, 10);
+		else if (threads != NULL && strncmp(buf, "Threads:", 8) == 0)
+			*threads = strtol(buf + 8, NULL, 10);
+	}
+	fclose(f);
+	return rss;
+}
+
+/*
+ * The host's memory in use, in KiB: MemTotal - MemFree - Buffers - Cached.
+ * Unlike free(1)'s "used" it keeps the reclaimable slab, since the inodes
+ * and dentries of open sockets cannot be reclaimed while they are open;
+ * the page cache stays out, so a file read elsewhere does not count.
+ */
+static long
+host_used_kib(void)
+{
+	static const char *const keys[] = { "MemTotal:", "MemFree:", "Buffers:", "Cached:" };
+	long v[4] = { -1, -1, -1, -1 };
+	char buf[256];
+	FILE *f;
+
+	if ((f = fopen("/proc/meminfo", "r")) == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f) != NULL)
+		for (int i = 0; i < 4; i++)
+			if (strncmp(buf, keys[i], strlen(keys[i])) == 0)
+				v[i] = strtol(buf + strlen(keys[i]), NULL, 10);
+	fclose(f);
+	for (int i = 0; i < 4; i++)
+		if (v[i] < 0)
+			return -1;
+	return v[0] - v[1] - v[2] - v[3];
+}
 
 static int
 proc_sample(pid_t pid, struct proc_sample *ps)
@@ -199,15 +253,10 @@ proc_sample(pid_t pid, struct proc_sample *ps)
 		return -1;
 	ps->cpu_s = (double)(ut + st) / (double)tck;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if ((ps->rss_kib = rss_of(path, &ps->threads)) < 0)
 		return -1;
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		if (strncmp(buf, "VmRSS:", 6) == 0)
-			ps->rss_kib = strtol(buf + 6, NULL, 10);
-		else if (strncmp(buf, "Threads:", 8) == 0)
-			ps->threads = strtol(buf + 8, NULL, 10);
-	}
-	fclose(f);
+	ps->host_used_kib = host_used_kib();
+	ps->self_rss_kib = rss_of("/proc/self/status", NULL);
 	return 0;
 }
 
@@ -914,6 +963,17 @@ main(int argc, char **argv)
 			    win_events ? scpu * 1e6 / (double)win_events : 0);
 			printf("server_kib_per_stream=%.2f\n",
 			    first_events ? (double)(s1.rss_kib - idle.rss_kib) / first_events : 0);
+			if (idle.host_used_kib >= 0 && s1.host_used_kib >= 0 &&
+			    idle.self_rss_kib >= 0 && s1.self_rss_kib >= 0) {
+				long grew = (s1.host_used_kib - idle.host_used_kib) -
+				    (s1.self_rss_kib - idle.self_rss_kib);
+
+				printf("host_used_idle_kib=%ld\n", idle.host_used_kib);
+				printf("host_used_kib=%ld\n", s1.host_used_kib);
+				printf("client_rss_growth_kib=%ld\n", s1.self_rss_kib - idle.self_rss_kib);
+				printf("host_kib_per_stream=%.2f\n",
+				    first_events ? (double)grew / first_events : 0);
+			}
 		}
 		if (o.term) {
 			printf("shutdown_ms=%.1f\n", t_exit ? (t_exit - t_term) * 1000 : -1);

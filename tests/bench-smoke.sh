@@ -2,7 +2,8 @@
 # Smoke test of the benchmark harness, so it cannot rot: the real daemon on a
 # free loopback port (4 ticks/s), bench/sseload with 50 streams for 3 s, then
 # SIGTERM with every stream open. Asserts events arrived on every stream with
-# no seq gap, a latency any working build meets, and clean ends at shutdown.
+# no seq gap, a latency any working build meets, the host's memory read, and
+# clean ends at shutdown.
 # Figures are printed, not judged: speed belongs to `make bench`.
 # Run by `make check` from the top build directory.
 set -eu
@@ -54,6 +55,12 @@ awk -v p="$(get lat_p99_ms)" 'BEGIN { exit !(p > 0 && p < 1000) }' ||
 [ "$(get tick_samples)" -ge 6 ] || fail "too few ticks measured"
 awk -v p="$(get tick_p50_ms)" -v m="$(get tick_max_ms)" 'BEGIN { exit !(p > 0 && p <= m && m < 1000) }' ||
 	fail "tick CPU not 0 < p50 <= max < 1000 ms"
+# The host's memory in use, read before the ramp and at the window's end
+# (its growth per stream is printed, not judged: other tests run beside).
+[ "$(get host_used_idle_kib)" -gt 0 ] && [ "$(get host_used_kib)" -gt 0 ] ||
+	fail "no host memory in use read from /proc/meminfo"
+get host_kib_per_stream | grep -Eq '^-?[0-9]+\.[0-9]{2}$' ||
+	fail "host_kib_per_stream is not a number"
 [ "$(get clean_ends)" -eq $streams ] || fail "not every stream ended cleanly at SIGTERM"
 awk -v s="$(get shutdown_ms)" 'BEGIN { exit !(s >= 0 && s < 5000) }' ||
 	fail "the daemon did not exit within 5 s of SIGTERM"
