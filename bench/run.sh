@@ -197,7 +197,7 @@ busy_end=$(busy_pct)
 	echo "thread waited for a CPU behind the daemon's. CPU per event: the daemon's utime+stime"
 	echo "over the window / events received. KiB/stream: (RSS - idle RSS) / streams."
 	echo "Host KiB/stream: what the host's memory in use (MemTotal - MemFree - Buffers -"
-	echo "Cached) grew by from the idle daemon to the window's end, less the client's RSS"
+	echo "Cached + Shmem) grew by from the idle daemon to the window's end, less the client's RSS"
 	echo "growth, / streams: the daemon's RSS and the kernel's side of both ends (each"
 	echo "stream thread's kernel stack and the page it writes through, both sockets)."
 	echo "Shutdown: SIGTERM to process exit (pidfd), every stream open. Tick CPU: the"

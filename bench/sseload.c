@@ -22,8 +22,8 @@
  * buckets) over the window only. With -S PID the daemon's CPU (utime+stime
  * from /proc/PID/stat), VmRSS and Threads are read at the window's edges.
  * The host's memory in use (/proc/meminfo: MemTotal - MemFree - Buffers -
- * Cached, so the slab of open sockets counts whole, and the page cache does
- * not) is read before the ramp and at the window's end: what the streams
+ * Cached + Shmem, so the slab of open sockets counts whole, and the page
+ * cache does not) is read before the ramp and at the window's end: what the streams
  * cost the host beyond the daemon's RSS (the kernel's side of every
  * thread and socket), less this client's own RSS growth.
  * The first stream's snapshot events in the window also give what each tick
@@ -205,30 +205,31 @@ rss_of(const char *status_path, long *threads)
 }
 
 /*
- * The host's memory in use, in KiB: MemTotal - MemFree - Buffers - Cached.
- * Unlike free(1)'s "used" it keeps the reclaimable slab, since the inodes
- * and dentries of open sockets cannot be reclaimed while they are open;
- * the page cache stays out, so a file read elsewhere does not count.
+ * The host's memory in use, in KiB: MemTotal - MemFree - Buffers - Cached +
+ * Shmem. Unlike free(1)'s "used" it keeps the reclaimable slab, since the
+ * inodes and dentries of open sockets cannot be reclaimed while they are
+ * open, and shared memory (in Cached), which is not a cache; the page cache
+ * stays out, so a file read elsewhere does not count.
  */
 static long
 host_used_kib(void)
 {
-	static const char *const keys[] = { "MemTotal:", "MemFree:", "Buffers:", "Cached:" };
-	long v[4] = { -1, -1, -1, -1 };
+	static const char *const keys[] = { "MemTotal:", "MemFree:", "Buffers:", "Cached:", "Shmem:" };
+	long v[5] = { -1, -1, -1, -1, -1 };
 	char buf[256];
 	FILE *f;
 
 	if ((f = fopen("/proc/meminfo", "r")) == NULL)
 		return -1;
 	while (fgets(buf, sizeof(buf), f) != NULL)
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (strncmp(buf, keys[i], strlen(keys[i])) == 0)
 				v[i] = strtol(buf + strlen(keys[i]), NULL, 10);
 	fclose(f);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (v[i] < 0)
 			return -1;
-	return v[0] - v[1] - v[2] - v[3];
+	return v[0] - v[1] - v[2] - v[3] + v[4];
 }
 
 static int
