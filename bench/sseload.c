@@ -23,9 +23,9 @@
  * from /proc/PID/stat), VmRSS and Threads are read at the window's edges.
  * The host's memory in use (/proc/meminfo: MemTotal - MemFree - Buffers -
  * Cached + Shmem, so the slab of open sockets counts whole, and the page
- * cache does not) is read before the ramp and at the window's end: what the streams
- * cost the host beyond the daemon's RSS (the kernel's side of every
- * thread and socket), less this client's own RSS growth.
+ * cache does not) is read before the ramp and at the window's end: what
+ * the streams cost the host beyond the daemon's RSS (the kernel's side of
+ * every thread and socket), less this client's own RSS growth.
  * The first stream's snapshot events in the window also give what each tick
  * cost the daemon's collector ("collect_seconds" + "render_seconds"), so
  * the driver needs no request of its own during the window to learn it.
