@@ -42,6 +42,7 @@ struct broadcast_sub {
 	ring_t *ring;
 	struct wake_group *group;	/* set at subscribe, never changes */
 	size_t index;		/* position in subs[], guarded by registry_lock */
+	int views;		/* counted in view_subs; the stream's own thread only */
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +65,7 @@ static size_t history_cap, history_len, history_head;
 
 static atomic_bool stopping;
 static atomic_uint nsubs_hint;		/* nsubs, readable without the lock */
+static atomic_uint view_subs;		/* subscribers with views set */
 static uint64_t subs_total;		/* subscribers ever registered (registry_lock) */
 static _Atomic int64_t last_wake_ns;	/* CLOCK_MONOTONIC of the last wake_all() */
 
@@ -511,9 +513,26 @@ broadcast_unsubscribe(broadcast_sub_t *sub)
 	atomic_fetch_sub_explicit(&sub->group->members, 1, memory_order_relaxed);
 	atomic_store_explicit(&nsubs_hint, (unsigned)nsubs, memory_order_relaxed);
 	pthread_mutex_unlock(&registry_lock);
+	if (sub->views)
+		atomic_fetch_sub_explicit(&view_subs, 1, memory_order_relaxed);
 
 	ring_destroy(sub->ring, release_tick);
 	free(sub);
+}
+
+void
+broadcast_sub_want_views(broadcast_sub_t *sub)
+{
+	if (sub->views)
+		return;
+	sub->views = 1;
+	atomic_fetch_add_explicit(&view_subs, 1, memory_order_relaxed);
+}
+
+unsigned
+broadcast_view_subscribers(void)
+{
+	return atomic_load_explicit(&view_subs, memory_order_relaxed);
 }
 
 void

@@ -39,6 +39,11 @@
  * a stream is counted before it first sleeps, and the publish that the
  * waker answers took registry_lock after that.
  *
+ * Streams that want the views (html, cards, charts) say so once, from
+ * their own thread (broadcast_sub_want_views()); the count of them is an
+ * atomic the collector reads once per tick to decide whether to draw the
+ * views at all (view_subs, changed only with the flag of a subscriber).
+ *
  * Timeouts without a timer per stream: a waiting stream sleeps on the futex
  * with no timeout. The pulse thread (started by init, joined by finalise)
  * wakes every stream whenever pulse_ms have passed since the last wake-up;
@@ -107,6 +112,12 @@ broadcast_sub_t *broadcast_subscribe(size_t capacity, int have_last_id,
 /* Unregister and free sub, dropping the ticks still queued. */
 void broadcast_unsubscribe(broadcast_sub_t *sub);
 
+/*
+ * Count sub among the streams that want events other than "snapshot" (the
+ * views), until it unsubscribes; from sub's own thread, once or more.
+ */
+void broadcast_sub_want_views(broadcast_sub_t *sub);
+
 /* The next tick for sub without waiting; NULL when none, or when stopping. */
 render_tick_t *broadcast_try_next(broadcast_sub_t *sub);
 
@@ -148,6 +159,9 @@ void broadcast_stop(void);
 
 /* Streams registered now. */
 unsigned broadcast_subscribers(void);
+
+/* Streams registered now that want the views (broadcast_sub_want_views()). */
+unsigned broadcast_view_subscribers(void);
 
 /*
  * Streams registered now and ever, read together (so *open <= *total in

@@ -1031,8 +1031,11 @@ collector_tick(collector_t *c)
 
 	snapshot_publish(snapshot_ref(s));
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	/* Nobody watching: the views wait until a stream wants them. */
-	t = broadcast_subscribers() > 0 ? render_tick_create(s) : render_tick_create_json(s);
+	/*
+	 * Nobody watching the views (no stream, or only "snapshot" ones): they
+	 * wait until a stream wants them (render_tick_views()).
+	 */
+	t = broadcast_view_subscribers() > 0 ? render_tick_create(s) : render_tick_create_json(s);
 	c->render_seconds = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e9;
 	snapshot_release(s);
 	broadcast_publish(t);

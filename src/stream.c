@@ -667,6 +667,9 @@ stream_open(struct MHD_Connection *conn, int sock, unsigned mask, int have_last_
 		atomic_fetch_sub(&streams_open, 1);
 		return STREAM_FULL;
 	}
+	/* The collector draws the views only while some stream wants them. */
+	if (mask & ~(1u << RENDER_EV_SNAPSHOT))
+		broadcast_sub_want_views(s->sub);
 	s->pin_cpu = broadcast_sub_cpu(s->sub);
 	pin_here(s, 0);
 

@@ -1,5 +1,6 @@
 /* The collector on fixture trees: rates from two readings, the first reading,
- * missing sources, CPUs that come and go, and the daemon's own counters. */
+ * missing sources, CPUs that come and go, the daemon's own counters, and
+ * which ticks it draws the views of. */
 #include <sys/statvfs.h>
 
 #include <check.h>
@@ -14,8 +15,10 @@
 
 #include <jansson.h>
 
+#include "broadcast.h"
 #include "collector.h"
 #include "prom.h"
+#include "render.h"
 #include "snapjson.h"
 #include "strbuf.h"
 #include "snapshot.h"
@@ -861,6 +864,61 @@ START_TEST(hostile_names_round_trip)
 }
 END_TEST
 
+/* Whether the newest tick published has its views (the html event) drawn. */
+static int
+latest_has_views(void)
+{
+	render_tick_t *t = broadcast_latest();
+	size_t len;
+	int drawn;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(render_tick_frame(t, RENDER_EV_SNAPSHOT, &len));
+	drawn = render_tick_frame(t, RENDER_EV_HTML, &len) != NULL;
+	render_tick_unref(t);
+	return drawn;
+}
+
+/*
+ * A tick's cards and charts are drawn only while a stream wants them: a
+ * program reading "snapshot" events alone does not pay for the HTML. A
+ * stream that wants them later draws its first tick itself (check_render).
+ */
+START_TEST(views_drawn_only_while_a_stream_wants_them)
+{
+	collector_t *c = collector_create(TREE("host2"), SYS("host2"), 1);
+	broadcast_sub_t *json, *page, *page2;
+	int reset;
+
+	broadcast_init(10, 10, NULL);
+	collector_tick(c);
+	ck_assert(!latest_has_views());	/* nobody watching */
+	json = broadcast_subscribe(8, 0, 0, &reset);
+	ck_assert_ptr_nonnull(json);
+	collector_tick(c);
+	ck_assert(!latest_has_views());	/* a "snapshot" stream only */
+	ck_assert_uint_eq(broadcast_view_subscribers(), 0);
+	page = broadcast_subscribe(8, 0, 0, &reset);
+	page2 = broadcast_subscribe(8, 0, 0, &reset);
+	broadcast_sub_want_views(page);
+	broadcast_sub_want_views(page);	/* counted once */
+	broadcast_sub_want_views(page2);
+	ck_assert_uint_eq(broadcast_view_subscribers(), 2);
+	collector_tick(c);
+	ck_assert(latest_has_views());
+	broadcast_unsubscribe(page);
+	collector_tick(c);
+	ck_assert(latest_has_views());	/* page2 still watches */
+	broadcast_unsubscribe(page2);
+	ck_assert_uint_eq(broadcast_view_subscribers(), 0);
+	collector_tick(c);
+	ck_assert(!latest_has_views());
+	broadcast_unsubscribe(json);
+	broadcast_finalise();
+	collector_destroy(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -893,6 +951,7 @@ main(void)
 	tcase_add_test(tc, old_kernel_leaves_groups_out);
 	tcase_add_test(tc, hostile_names_round_trip);
 	tcase_add_test(tc, counters_summing_past_2_64);
+	tcase_add_test(tc, views_drawn_only_while_a_stream_wants_them);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
