@@ -8,18 +8,19 @@
  * Ticks are reference counted (atomic); the history and every stream's ring
  * hold references, and any thread may read a tick it holds a reference to
  * without a lock. Nothing here is rendered per viewer. A tick made while no
- * stream was open has its views (HTML, SVG) drawn later, once, by the first
- * stream that wants them (render_tick_views(): a lock, then a release flag
- * that every reader of those frames acquires).
+ * stream wanted the views (none open, or "snapshot" ones only) has its
+ * views (HTML, SVG) drawn later, once, by the first stream that wants them
+ * (render_tick_views(): a lock, then a release flag that every reader of
+ * those frames acquires).
  *
  * The charts draw the last chart_window ticks. Their numbers live in one
  * html_history_t owned by this module, written by render_tick_create() and
  * render_tick_create_json() (in the daemon: the collector thread, once per
  * tick), read by whichever thread draws a tick's views (the collector, or
  * the first stream that wants the views of a tick made while nobody
- * watched) and replaced by render_configure() (main, before the collector
+ * wanted them) and replaced by render_configure() (main, before the collector
  * starts). history_lock guards it; in the daemon it is contended at most
- * when a viewer arrives at an idle daemon. A tick's "html" event carries
+ * when the first viewer of the views arrives. A tick's "html" event carries
  * full charts, so a new viewer's first event already shows the whole window.
  */
 #ifndef SSE_RENDER_H
@@ -68,8 +69,9 @@ void render_configure(unsigned chart_window);
 render_tick_t *render_tick_create(struct snapshot *s);
 /*
  * Render s's snapshot event only; its views (html, card and chart events)
- * wait for render_tick_views(). What the collector does when no stream is
- * open: a tick nobody watches costs its JSON, not its HTML and SVG.
+ * wait for render_tick_views(). What the collector does while no stream
+ * wants the views: a tick only programs read costs its JSON, not its HTML
+ * and SVG.
  */
 render_tick_t *render_tick_create_json(struct snapshot *s);
 /*
