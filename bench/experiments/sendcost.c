@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../hostmem.h"
+
 enum method { M_SENDMSG, M_SENDFILE, M_HEADERS_SENDFILE };
 
 static unsigned nthreads = 500, rounds = 50;
@@ -59,24 +61,6 @@ ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static long
-host_used_kib(void)
-{
-	static const char *const keys[] = { "MemTotal:", "MemFree:", "Buffers:", "Cached:", "Shmem:" };
-	long v[5] = { 0 };
-	char buf[256];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (f == NULL)
-		return -1;
-	while (fgets(buf, sizeof(buf), f) != NULL)
-		for (int i = 0; i < 5; i++)
-			if (strncmp(buf, keys[i], strlen(keys[i])) == 0)
-				v[i] = strtol(buf + strlen(keys[i]), NULL, 10);
-	fclose(f);
-	return v[0] - v[1] - v[2] - v[3] + v[4];
 }
 
 static int
@@ -231,7 +215,10 @@ main(int argc, char **argv)
 		pthread_barrier_init(&after_first, NULL, nthreads + 1);
 		pthread_create(&rx, NULL, receiver, (void *)(intptr_t)ep);
 		usleep(200000);
-		mem0 = host_used_kib();
+		if ((mem0 = host_used_kib()) < 0) {
+			fprintf(stderr, "sendcost: cannot read /proc/meminfo\n");
+			return 1;
+		}
 		for (unsigned i = 0; i < nthreads; i++)
 			pthread_create(&th[i], &attr, sender, (void *)(intptr_t)sfd[i]);
 		w0 = ns(CLOCK_MONOTONIC);
