@@ -172,6 +172,17 @@ main(int argc, char **argv)
 	struct timespec t0, t1;
 	char url[128], status[160];
 
+	/*
+	 * SIGHUP held from the first line: its default action ends the process,
+	 * and a reload asked for while the config is read (a kill -HUP just
+	 * after the start) is one to make once serving, not a reason to die.
+	 * SIGTERM and SIGINT keep theirs until the threads start below: a
+	 * daemon that has not started yet may just end.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
 	while ((ch = getopt_long(argc, argv, "c:l:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; named = 1; break;
@@ -214,10 +225,8 @@ main(int argc, char **argv)
 		log_info("serving on the socket the service manager passed; listen is ignored");
 
 	/* Before any thread exists, so every thread inherits the mask. */
-	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg.max_clients);

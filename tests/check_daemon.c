@@ -2061,6 +2061,69 @@ START_TEST(sighup_reload)
 }
 END_TEST
 
+/* The state letter of /proc/PID/stat ('R', 'S', ...), or 0 when it cannot be read. */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command may hold spaces and ')' */
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * A SIGHUP that comes while the daemon is still reading its config (kill
+ * -HUP just after a start) must not end it: it is a reload to make once
+ * serving. The config is a FIFO, so the daemon sits in its open() until
+ * the test writes it; the signal is sent then, and a second write of the
+ * FIFO answers the reload it leads to.
+ */
+START_TEST(sighup_while_reading_config)
+{
+	struct dconf c = defaults;
+	char why[256];
+	double until;
+	int status;
+	struct reply r;
+
+	ck_assert_int_eq(mkfifo(D.conf, 0600), 0);
+	if (dproc_spawn_drained(why, sizeof(why)) == -1)
+		fail_with_log("%s", why);
+	/* Asleep ('S') is in the FIFO's open(): nothing else sleeps before it. */
+	until = now_mono() + DPROC_START_TIMEOUT;
+	while (proc_state(D.pid) != 'S' && now_mono() < until)
+		usleep(10000);
+	ck_assert_msg(proc_state(D.pid) == 'S', "the daemon never waited on its config FIFO");
+	ck_assert_int_eq(kill(D.pid, SIGHUP), 0);
+	usleep(100000);
+	if (waitpid(D.pid, &status, WNOHANG) == D.pid) {
+		D.pid = 0;
+		fail_with_log("a SIGHUP before the config was read ended the daemon (%s %d)",
+		    WIFSIGNALED(status) ? "signal" : "exit status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	write_config(D.conf, &c);	/* blocks until the daemon reads it */
+	if (dproc_wait_listening(why, sizeof(why)) == -1)
+		fail_with_log("%s", why);
+	/* The held SIGHUP is a reload, which opens the FIFO again. */
+	c.interval = "0.5";
+	write_config(D.conf, &c);
+	if (!dproc_log_wait(0, "configuration reloaded", 5.0))
+		fail_with_log("the SIGHUP held during the start was not made a reload");
+	http_do("GET", "/healthz", NULL, 3000, &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+}
+END_TEST
+
 /*
  * Under the journal a refused reload is a warning: each of the file's
  * errors and the refusal itself go out as "<4>" lines (at startup the same
@@ -3113,6 +3176,7 @@ daemon_suite(void)
 	tcase_add_test(tc, sigterm_with_streams);
 	tcase_add_test(tc, sigterm_under_cpu_quota);
 	tcase_add_test(tc, sighup_reload);
+	tcase_add_test(tc, sighup_while_reading_config);
 	tcase_add_test(tc, sighup_reload_under_journal);
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, ipv6_any_takes_ipv4_too);

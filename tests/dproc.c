@@ -227,11 +227,10 @@ dproc_log_wait(size_t from, const char *needle, double timeout)
 }
 
 int
-dproc_start(char *why, size_t whylen)
+dproc_spawn_drained(char *why, size_t whylen)
 {
 	char *argv[] = { (char *)DAEMON_PATH, (char *)"-c", D.conf, NULL };
-	int fds[2], found;
-	char *p;
+	int fds[2];
 
 	if (access(DAEMON_PATH, X_OK) != 0) {
 		snprintf(why, whylen, "%s is not built: %s", DAEMON_PATH, strerror(errno));
@@ -269,6 +268,15 @@ dproc_start(char *why, size_t whylen)
 		return -1;
 	}
 	D.draining = 1;
+	return 0;
+}
+
+int
+dproc_wait_listening(char *why, size_t whylen)
+{
+	int found;
+	char *p;
+
 	if (!dproc_log_wait(0, DPROC_LISTEN_PREFIX, DPROC_START_TIMEOUT)) {
 		snprintf(why, whylen, "the daemon did not log \"%s...\" within %.0f s",
 		    DPROC_LISTEN_PREFIX, DPROC_START_TIMEOUT);
@@ -284,4 +292,12 @@ dproc_start(char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+dproc_start(char *why, size_t whylen)
+{
+	if (dproc_spawn_drained(why, whylen) == -1)
+		return -1;
+	return dproc_wait_listening(why, whylen);
 }

@@ -92,4 +92,12 @@ pid_t dproc_spawn(char *const argv[], int out_fd, int err_fd);
  */
 int dproc_start(char *why, size_t whylen);
 
+/*
+ * dproc_start() in two: the daemon started and its stderr drained (D.pid,
+ * D.err_fd), and then the wait until it listens (D.port). 0, or -1 with
+ * why written.
+ */
+int dproc_spawn_drained(char *why, size_t whylen);
+int dproc_wait_listening(char *why, size_t whylen);
+
 #endif
