@@ -32,7 +32,7 @@ grep 'Overall exposure level' "$tmp/security"
 
 for line in Type=notify DynamicUser=yes ProtectSystem=strict ProtectHome=read-only \
     PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes ProtectKernelModules=yes \
-    ProtectKernelLogs=yes ProtectControlGroups=yes ProtectClock=yes ProtectHostname=yes \
+    ProtectKernelLogs=yes ProtectControlGroups=yes ProtectClock=yes \
     ProtectProc=invisible NoNewPrivileges=yes CapabilityBoundingSet= \
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' RestrictNamespaces=yes \
     RestrictRealtime=yes LockPersonality=yes MemoryDenyWriteExecute=yes \
@@ -41,6 +41,12 @@ for line in Type=notify DynamicUser=yes ProtectSystem=strict ProtectHome=read-on
 	grep -qxF "$line" "$unit" || fail "the service has no line '$line'"
 done
 ! grep -q '^ProcSubset=' "$unit" || fail "ProcSubset= hides /proc/stat and /proc/meminfo"
+! grep -q '^ProtectHostname=yes' "$unit" ||
+	fail "ProtectHostname=yes freezes the host name the daemon reports at the start's"
+# The daemon and the reload's check take the same options, so read the same file.
+grep -qx 'ExecStart=[^ ]*/sse-metricsd $SSE_METRICSD_OPTS' "$unit" &&
+	grep -qx 'ExecReload=[^ ]*/sse-metricsd -t $SSE_METRICSD_OPTS' "$unit" ||
+	fail "ExecStart= and the ExecReload= check do not share \$SSE_METRICSD_OPTS"
 # One descriptor and one thread per stream: room for max_clients' maximum.
 nofile=$(sed -n 's/^LimitNOFILE=\([0-9]*\)$/\1/p' "$unit")
 [ -n "$nofile" ] && [ "$nofile" -ge 1000100 ] || fail "LimitNOFILE=$nofile is below 1000000 streams"
