@@ -421,6 +421,8 @@ sample_memory(collector_t *c, struct snapshot *s)
 	    m.mem_available <= m.mem_total ? m.mem_available : m.mem_free;
 	if (s->mem_available_bytes > m.mem_total)
 		s->mem_available_bytes = m.mem_total;	/* MemFree > MemTotal: a broken file */
+	s->has_meminfo_available = m.has_mem_available;
+	s->meminfo_available_bytes = m.mem_available;
 	s->mem_used_bytes = m.mem_total - s->mem_available_bytes;
 	s->mem_buffers_bytes = m.buffers;
 	s->mem_cached_bytes = m.cached + m.sreclaimable;

@@ -116,7 +116,9 @@ memory_metrics(struct strbuf *sb, const struct snapshot *s)
 {
 	meminfo(sb, "MemTotal", s->mem_total_bytes);
 	meminfo(sb, "MemFree", s->mem_free_bytes);
-	meminfo(sb, "MemAvailable", s->mem_available_bytes);
+	/* As node_exporter: the kernel's figure, when it has one (free(1)'s is the JSON's). */
+	if (s->has_meminfo_available)
+		meminfo(sb, "MemAvailable", s->meminfo_available_bytes);
 	meminfo(sb, "Buffers", s->mem_buffers_bytes);
 	meminfo(sb, "Cached", s->mem_page_cache_bytes);
 	meminfo(sb, "SReclaimable", s->mem_sreclaimable_bytes);

@@ -176,6 +176,9 @@ struct snapshot {
 	int has_memory;
 	uint64_t mem_total_bytes, mem_free_bytes, mem_available_bytes;
 	uint64_t mem_used_bytes;	/* total - available, as free(1) prints it */
+	/* meminfo's own MemAvailable, for node_exporter's name; kernels before 3.14 lack it. */
+	int has_meminfo_available;
+	uint64_t meminfo_available_bytes;
 	uint64_t mem_buffers_bytes, mem_cached_bytes;	/* cached includes SReclaimable, as free(1) */
 	uint64_t mem_shared_bytes, mem_slab_bytes, mem_dirty_bytes;
 	/* meminfo's own Cached, SReclaimable and SwapCached, for node_exporter's names. */

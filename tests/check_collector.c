@@ -228,6 +228,9 @@ START_TEST(available_above_total)
 	ck_assert_uint_eq(a->mem_total_bytes, 1073741824ull);
 	ck_assert_uint_eq(a->mem_available_bytes, 268435456ull);
 	ck_assert_uint_eq(a->mem_used_bytes, 1073741824ull - 268435456ull);
+	/* /metrics keeps the kernel's own figure, as node_exporter. */
+	ck_assert_int_eq(a->has_meminfo_available, 1);
+	ck_assert_uint_eq(a->meminfo_available_bytes, 33554432ull * 1024);
 	snapshot_release(a);
 	collector_destroy(c);
 }
@@ -246,6 +249,8 @@ START_TEST(available_zero_is_memfree)
 	ck_assert_int_eq(a->has_memory, 1);
 	ck_assert_uint_eq(a->mem_available_bytes, 268435456ull);
 	ck_assert_uint_eq(a->mem_used_bytes, 1073741824ull - 268435456ull);
+	ck_assert_int_eq(a->has_meminfo_available, 1);
+	ck_assert_uint_eq(a->meminfo_available_bytes, 0);
 	snapshot_release(a);
 	collector_destroy(c);
 }
@@ -262,6 +267,7 @@ START_TEST(old_kernel_without_memavailable)
 	ck_assert_uint_eq(a->mem_available_bytes, a->mem_free_bytes);
 	ck_assert_uint_gt(a->mem_available_bytes, 0);
 	ck_assert_uint_eq(a->mem_used_bytes, a->mem_total_bytes - a->mem_available_bytes);
+	ck_assert_int_eq(a->has_meminfo_available, 0);
 	snapshot_release(a);
 	collector_destroy(c);
 }

@@ -53,6 +53,30 @@ START_TEST(node_exporter_names)
 }
 END_TEST
 
+/*
+ * node_memory_MemAvailable_bytes is meminfo's field, as node_exporter's:
+ * not there on a kernel without one, and 0 when the kernel says 0, where
+ * the JSON's available (free(1)'s) is MemFree.
+ */
+START_TEST(memavailable_is_the_kernels)
+{
+	struct snapshot *s = fullsnap_new();
+	char *t;
+
+	s->mem_available_bytes = s->mem_free_bytes;
+	s->meminfo_available_bytes = 0;
+	t = render(s);
+	HAS(t, "node_memory_MemAvailable_bytes 0\n");
+	free(t);
+	s->has_meminfo_available = 0;
+	t = render(s);
+	HASNT(t, "node_memory_MemAvailable_bytes");
+	HAS(t, "node_memory_MemFree_bytes ");
+	free(t);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(labels_are_escaped)
 {
 	struct snapshot *s = fullsnap_new();
@@ -224,6 +248,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, node_exporter_names);
+	tcase_add_test(tc, memavailable_is_the_kernels);
 	tcase_add_test(tc, labels_are_escaped);
 	tcase_add_test(tc, labels_that_are_not_utf8);
 	tcase_add_test(tc, sockstat6_only_where_the_kernel_has_it);
