@@ -762,6 +762,77 @@ mounts_changed(collector_t *c)
 	return poll(&p, 1, 0) == -1 || (p.revents & (POLLERR | POLLPRI)) != 0;
 }
 
+/* Whether a mount on point a covers what is at point b: a is b, or a directory above it. */
+static int
+point_covers(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (strncmp(a, b, n) != 0)
+		return 0;
+	return b[n] == '\0' || b[n] == '/' || (n > 0 && a[n - 1] == '/');
+}
+
+static int
+mount_id_cmp(const void *a, const void *b)
+{
+	const struct procfs_mount *x = *(const struct procfs_mount *const *)a;
+	const struct procfs_mount *y = *(const struct procfs_mount *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Which of the n mounts are out of sight, as under[i]: mounted over, by a
+ * later mount on the same point, or by any mount on a directory above
+ * theirs that they do not sit on (mount B on /x after A on /x/y: /x/y is
+ * then B's, and statvfs("/x/y") gives B's figures). What a mount sits on
+ * is its chain of parents, by id.
+ */
+static void
+mounts_hidden(const struct procfs_mount *m, size_t n, unsigned char *under)
+{
+	const struct procfs_mount **by_id = xcalloc(n ? n : 1, sizeof(*by_id));
+	size_t *up = xcalloc(n ? n : 1, sizeof(*up));	/* the parent's index; n: none listed */
+
+	for (size_t i = 0; i < n; i++)
+		by_id[i] = &m[i];
+	qsort(by_id, n, sizeof(*by_id), mount_id_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = n;
+
+		up[i] = n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (by_id[mid]->id < m[i].parent)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && by_id[lo]->id == m[i].parent && by_id[lo] != &m[i])
+			up[i] = (size_t)(by_id[lo] - m);
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n && !under[i]; j++) {
+			size_t a, steps;
+
+			if (j == i || !point_covers(m[j].mountpoint, m[i].mountpoint))
+				continue;
+			if (strcmp(m[j].mountpoint, m[i].mountpoint) == 0) {
+				under[i] = j > i;	/* the later of two on one point is on top */
+				continue;
+			}
+			/* Above i's point: it hides i unless i sits on it. */
+			for (a = up[i], steps = 0; a != n && a != j && steps < n; a = up[a], steps++)
+				;
+			under[i] = a != j;
+		}
+	}
+	free(up);
+	free(by_id);
+}
+
 /*
  * The mounts df would list, chosen once per mount table (not per tick): real
  * filesystems only (see real_filesystem), one line per filesystem (bind
@@ -781,15 +852,13 @@ choose_filesystems(collector_t *c)
 	c->listed = xcalloc(n ? n : 1, sizeof(*c->listed));
 	c->nlisted = 0;
 	/*
-	 * First which mounts are mounted over (by any later mount on the same
-	 * point, real or not): those are out of sight, and out of the choice
-	 * between the mounts of one filesystem too, or a hidden one could be
-	 * chosen and the filesystem vanish from the list.
+	 * First which mounts are mounted over (by any mount, real or not):
+	 * those are out of sight, and out of the choice between the mounts of
+	 * one filesystem too, or a hidden one could be chosen and the
+	 * filesystem vanish from the list.
 	 */
 	under = xcalloc(n ? n : 1, 1);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n && !under[i]; j++)
-			under[i] = strcmp(m[j].mountpoint, m[i].mountpoint) == 0;
+	mounts_hidden(m, n, under);
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
 

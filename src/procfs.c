@@ -941,7 +941,7 @@ mount_line(char *line, void *rec)
 	char *id, *parent, *devno, *root, *mountpoint, *options, *w;
 	char *fstype, *source, *superopts, no_source[1] = "";
 	const char *p;
-	uint64_t v, major, minor;
+	uint64_t major, minor;
 
 	if ((id = cut_word(&line)) == NULL || (parent = cut_word(&line)) == NULL ||
 	    (devno = cut_word(&line)) == NULL || (root = cut_word(&line)) == NULL ||
@@ -966,10 +966,10 @@ mount_line(char *line, void *rec)
 	if ((superopts = cut_word(&line)) == NULL)
 		return -1;
 	p = id;
-	if (parse_u64(&p, &v) == -1 || *p != '\0')
+	if (parse_u64(&p, &m->id) == -1 || *p != '\0')
 		return -1;
 	p = parent;
-	if (parse_u64(&p, &v) == -1 || *p != '\0')
+	if (parse_u64(&p, &m->parent) == -1 || *p != '\0')
 		return -1;
 	p = devno;
 	if (parse_u64(&p, &major) == -1 || *p++ != ':' ||

@@ -116,6 +116,7 @@ void procfs_disks_free(struct procfs_disk *disks, size_t n);
 struct procfs_mount {
 	char *mountpoint, *fstype, *source;	/* heap */
 	char *root;		/* heap: what of the filesystem is mounted ("/": all of it) */
+	uint64_t id, parent;	/* this mount's id, and that of the mount it is on */
 	unsigned major, minor;
 	uint64_t subvolid;	/* btrfs: the subvolume's id ("subvolid="); else 0 */
 	int readonly;		/* "ro" among the filesystem's (super) options */

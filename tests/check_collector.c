@@ -706,14 +706,20 @@ END_TEST
  * A mount that is mounted over is out of the contest between the mounts of
  * its filesystem: sdb1's whole-disk mount at /mnt/usb, under a tmpfs, would
  * win against the bind mount of sdb1's /sub at /srv/nfs, and sdb1 vanish.
+ * A mount on a directory above hides one too: sdd1 on /media (id 45) came
+ * after sdc1 on /media/a/b (44, on /, not on 45), so /media/a/b is sdd1's
+ * now and statvfs there would give sdd1's figures under sdc1's name, where
+ * df lists /media alone; sde1 on /media/c sits on 45 and stays in sight.
  */
 START_TEST(overmounted_mount_leaves_the_filesystem_listed)
 {
 	collector_t *c = collector_create(TREE("overmount"), "/nonexistent", 1);
-	const char *const want[] = { "/", "/srv/nfs" };
+	const char *const want[] = { "/", "/srv/nfs", "/media", "/media/c" };
 	struct snapshot *s = filesystems_listed(c, want, sizeof(want) / sizeof(want[0]));
 
 	ck_assert_str_eq(s->filesystems[1].device, "/dev/sdb1");
+	ck_assert_str_eq(s->filesystems[2].device, "/dev/sdd1");
+	ck_assert_str_eq(s->filesystems[3].device, "/dev/sde1");
 	snapshot_release(s);
 	collector_destroy(c);
 }

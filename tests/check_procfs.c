@@ -668,6 +668,11 @@ START_TEST(mountinfo_root_and_subvolume)
 		ck_assert_str_eq(m[i].root, want[i].root);
 		ck_assert_uint_eq(m[i].subvolid, want[i].subvolid);
 	}
+	/* The mount's id and its parent's, which say what it sits on. */
+	ck_assert_uint_eq(m[0].id, 26);
+	ck_assert_uint_eq(m[0].parent, 1);
+	ck_assert_uint_eq(m[14].id, 65);
+	ck_assert_uint_eq(m[14].parent, 26);
 	procfs_mounts_free(m, n);
 }
 END_TEST
