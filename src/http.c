@@ -612,16 +612,15 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	if (gmtime_r(&st.st_mtime, &tm) == NULL ||
 	    strftime(modified, sizeof(modified), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
 		modified[0] = '\0';
-	if (not_modified(conn, etag, st.st_mtime)) {
+	/*
+	 * A 304 is made of the file too, so that libmicrohttpd's Content-Length
+	 * is the one a 200 would have (RFC 9110 8.6), not 0; it sends no body
+	 * with a 304, and never reads the file.
+	 */
+	status = not_modified(conn, etag, st.st_mtime) ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
+	r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);	/* takes fd */
+	if (r == NULL)
 		close(fd);
-		status = MHD_HTTP_NOT_MODIFIED;
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	} else {
-		status = MHD_HTTP_OK;
-		r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);	/* takes fd */
-		if (r == NULL)
-			close(fd);
-	}
 	if (r == NULL)
 		return MHD_NO;
 	if (status == MHD_HTTP_OK) {

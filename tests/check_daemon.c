@@ -1575,6 +1575,24 @@ START_TEST(static_file_validators)
 	ck_assert_msg(strncmp(dbuf_str(&raw), "HTTP/1.1 200 ", 13) == 0, "%s", dbuf_str(&raw));
 	dbuf_free(&raw);
 
+	/*
+	 * A 304's Content-Length, if any, is the 200's (RFC 9110 8.6): a cache
+	 * that takes a 304's headers must not learn the file is empty. No body.
+	 */
+	snprintf(h, sizeof(h), "GET /app.js HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	    "If-None-Match: %s\r\nConnection: close\r\n\r\n", D.port, etag);
+	raw_request(h, &raw);
+	{
+		const char *t = dbuf_str(&raw), *cl = strcasestr(t, "\r\nContent-Length:");
+		const char *end = strstr(t, "\r\n\r\n");
+
+		ck_assert_msg(strncmp(t, "HTTP/1.1 304 ", 13) == 0, "%s", t);
+		ck_assert_msg(end != NULL && end[4] == '\0', "a 304 with a body: %s", t);
+		ck_assert_msg(cl == NULL || cl > end || strtoul(cl + 17, NULL, 10) == 16,
+		    "a 304 whose Content-Length is not the file's 16: %s", t);
+	}
+	dbuf_free(&raw);
+
 	/* Changed since: a new tag, and the old one gets the file. */
 	times[0].tv_sec = times[1].tv_sec = 1700000100;
 	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
@@ -1584,7 +1602,7 @@ START_TEST(static_file_validators)
 
 	/* Counted as 304s in the daemon's own metrics. */
 	ck_assert_msg(metrics_reach("sse_metricsd_http_requests_total{code=\"304\","
-	    "endpoint=\"page\"} 6"), "the 304s are not counted");
+	    "endpoint=\"page\"} 7"), "the 304s are not counted");
 	daemon_stop_ok(5.0);
 	unlink(path);
 	rmdir(dir);
