@@ -118,10 +118,13 @@ run(void *arg)
 		int64_t t;
 
 		while ((dc = TAILQ_FIRST(&owed)) != NULL && dc->due_ns <= now) {
-			/* Idle (not a byte since), or a request begun and not finished. */
+			/*
+			 * Idle (not a byte since), or a request begun and not
+			 * finished. Asked of every socket, for closed_window too.
+			 */
 			int closed_window;
-			int idle = dc->received != UINT64_MAX &&
-			    bytes_received(dc->fd, &closed_window) == dc->received;
+			uint64_t received = bytes_received(dc->fd, &closed_window);
+			int idle = dc->received != UINT64_MAX && received == dc->received;
 
 			/*
 			 * A peer that has shut its window on the rest of the last
