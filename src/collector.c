@@ -985,10 +985,11 @@ sample_kernel(collector_t *c, struct snapshot *s)
 			/* The snapshot takes the strings over. */
 			s->temps[i].chip = t[i].chip;
 			s->temps[i].chip_id = t[i].chip_id;
+			s->temps[i].chip_name = t[i].chip_name;
 			s->temps[i].sensor = t[i].sensor;
 			s->temps[i].label = t[i].label;
 			s->temps[i].celsius = t[i].celsius;
-			t[i].chip = t[i].chip_id = t[i].sensor = t[i].label = NULL;
+			t[i].chip = t[i].chip_id = t[i].chip_name = t[i].sensor = t[i].label = NULL;
 		}
 		sysfs_temps_free(t, n);
 	}

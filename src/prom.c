@@ -1,7 +1,10 @@
 #include "prom.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xmem.h"
 
 /*
  * Host metrics carry node_exporter's names, labels and HELP texts, so a
@@ -247,12 +250,12 @@ chip_id(const struct snapshot_temp *t)
 }
 
 /*
- * The chip label of hwmon sensor i, "_N" added when an earlier chip of the
- * same label has the same sensor (two chips without a device, both named
- * "nvme" with a "temp1"), so no two samples share their labels.
+ * The "_N" of hwmon sensor i's chip label: N earlier chips of the same
+ * label have the same sensor (two chips without a device, both named
+ * "nvme" with a "temp1"), so no two samples share their labels; 0, none.
  */
-static void
-put_chip(struct strbuf *sb, const struct snapshot *s, size_t i)
+static unsigned
+chip_suffix(const struct snapshot *s, size_t i)
 {
 	unsigned same = 0;
 
@@ -261,9 +264,60 @@ put_chip(struct strbuf *sb, const struct snapshot *s, size_t i)
 		    strcmp(chip_id(&s->temps[j]), chip_id(&s->temps[i])) == 0 &&
 		    strcmp(s->temps[j].sensor, s->temps[i].sensor) == 0)
 			same++;
+	return same;
+}
+
+static void
+put_chip_label(struct strbuf *sb, const struct snapshot *s, size_t i, unsigned suffix)
+{
 	put_label(sb, chip_id(&s->temps[i]));
-	if (same > 0)
-		strbuf_printf(sb, "_%u", same);
+	if (suffix > 0)
+		strbuf_printf(sb, "_%u", suffix);
+}
+
+/* The chip label of hwmon sensor i. */
+static void
+put_chip(struct strbuf *sb, const struct snapshot *s, size_t i)
+{
+	put_chip_label(sb, s, i, chip_suffix(s, i));
+}
+
+/*
+ * node_hwmon_chip_names: node_exporter's chip_name (the chip's "name" file,
+ * cleaned as its labels are) for each chip label printed, "_N" ones too;
+ * none for a chip without a "name".
+ */
+static void
+chip_names(struct strbuf *sb, const struct snapshot *s)
+{
+	unsigned *suffix = xcalloc(s->ntemps ? s->ntemps : 1, sizeof(*suffix));
+	int any = 0;
+
+	for (size_t i = 0; i < s->ntemps; i++) {
+		if (!is_thermal_zone(&s->temps[i]))
+			suffix[i] = chip_suffix(s, i);
+		any |= !is_thermal_zone(&s->temps[i]) && s->temps[i].chip_name != NULL;
+	}
+	if (any)
+		family(sb, "node_hwmon_chip_names", "gauge",
+		    "Annotation metric for human-readable chip names");
+	for (size_t i = 0; i < s->ntemps; i++) {
+		int seen = 0;
+
+		if (is_thermal_zone(&s->temps[i]) || s->temps[i].chip_name == NULL)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !is_thermal_zone(&s->temps[j]) && suffix[j] == suffix[i] &&
+			    strcmp(chip_id(&s->temps[j]), chip_id(&s->temps[i])) == 0;
+		if (seen)
+			continue;
+		strbuf_puts(sb, "node_hwmon_chip_names{chip=\"");
+		put_chip_label(sb, s, i, suffix[i]);
+		strbuf_puts(sb, "\",chip_name=\"");
+		put_label(sb, s->temps[i].chip_name);
+		strbuf_puts(sb, "\"} 1\n");
+	}
+	free(suffix);
 }
 
 static void
@@ -288,26 +342,7 @@ temperature_metrics(struct strbuf *sb, const struct snapshot *s)
 			strbuf_printf(sb, "\"} %.15g\n", s->temps[i].celsius);
 		}
 	}
-	if (hwmon) {
-		family(sb, "node_hwmon_chip_names", "gauge",
-		    "Annotation metric for human-readable chip names");
-		for (size_t i = 0; i < s->ntemps; i++) {
-			int seen = 0;
-
-			if (is_thermal_zone(&s->temps[i]))
-				continue;
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = !is_thermal_zone(&s->temps[j]) &&
-				    strcmp(chip_id(&s->temps[j]), chip_id(&s->temps[i])) == 0;
-			if (seen)
-				continue;
-			strbuf_puts(sb, "node_hwmon_chip_names{chip=\"");
-			put_label(sb, chip_id(&s->temps[i]));
-			strbuf_puts(sb, "\",chip_name=\"");
-			put_label(sb, s->temps[i].chip);
-			strbuf_puts(sb, "\"} 1\n");
-		}
-	}
+	chip_names(sb, s);
 	if (labels) {
 		family(sb, "node_hwmon_sensor_label", "gauge", "Label for given chip and sensor.");
 		for (size_t i = 0; i < s->ntemps; i++) {

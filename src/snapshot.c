@@ -81,6 +81,7 @@ snapshot_release(struct snapshot *s)
 	for (size_t i = 0; i < s->ntemps; i++) {
 		free(s->temps[i].chip);
 		free(s->temps[i].chip_id);
+		free(s->temps[i].chip_name);
 		free(s->temps[i].sensor);
 		free(s->temps[i].label);
 	}

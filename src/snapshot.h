@@ -104,6 +104,7 @@ struct snapshot_psi {
 struct snapshot_temp {
 	char *chip;			/* owned: hwmon "name" or thermal zone "type" */
 	char *chip_id;			/* owned: node_exporter's chip label; NULL for a zone */
+	char *chip_name;		/* owned: node_exporter's chip_name, or NULL (no "name") */
 	char *sensor;			/* owned: "temp1", "thermal_zone0" */
 	char *label;			/* owned: hwmon tempN_label, or NULL */
 	double celsius;

@@ -286,8 +286,8 @@ struct temps {
 };
 
 static void
-temps_add(struct temps *t, const char *chip, const char *chip_id, const char *sensor,
-    const char *label, long long millic)
+temps_add(struct temps *t, const char *chip, const char *chip_id, const char *chip_name,
+    const char *sensor, const char *label, long long millic)
 {
 	struct sysfs_temp *s;
 
@@ -298,6 +298,7 @@ temps_add(struct temps *t, const char *chip, const char *chip_id, const char *se
 	s = &t->v[t->n++];
 	s->chip = xstrdup(chip);
 	s->chip_id = chip_id != NULL ? xstrdup(chip_id) : NULL;
+	s->chip_name = chip_name != NULL ? xstrdup(chip_name) : NULL;
 	s->sensor = xstrdup(sensor);
 	s->label = label != NULL ? xstrdup(label) : NULL;
 	s->celsius = (double)millic / 1000.0;
@@ -443,6 +444,7 @@ static void
 hwmon_chip(int cfd, int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 {
 	char chip[SYSFS_ATTR_MAX], label[SYSFS_ATTR_MAX], name[48], id[2 * SYSFS_ATTR_MAX + 2];
+	char human[SYSFS_ATTR_MAX];
 	size_t n;
 	long long millic;
 	int dfd = hfd, devfd = -1, named;
@@ -456,6 +458,10 @@ hwmon_chip(int cfd, int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 	named = read_attr(dfd, "name", chip, sizeof(chip)) == 0;
 	if (!named)
 		snprintf(chip, sizeof(chip), "hwmon%u", hwmon);
+	/* node_exporter's chip_name: the name cleaned, and none without a name. */
+	human[0] = '\0';
+	if (named)
+		clean_name(chip, strlen(chip), human, sizeof(human));
 	snprintf(name, sizeof(name), "hwmon%u", hwmon);
 	hwmon_id(cfd, hfd, name, named ? chip : NULL, id, sizeof(id));
 	if (list_indices(dfd, "temp", "_input", idx, &n) == -1)
@@ -468,7 +474,8 @@ hwmon_chip(int cfd, int hfd, unsigned hwmon, unsigned *idx, struct temps *t)
 		if (read_attr(dfd, name, label, sizeof(label)) == -1)
 			label[0] = '\0';
 		snprintf(name, sizeof(name), "temp%u", idx[i]);
-		temps_add(t, chip, id, name, label[0] != '\0' ? label : NULL, millic);
+		temps_add(t, chip, id, human[0] != '\0' ? human : NULL, name,
+		    label[0] != '\0' ? label : NULL, millic);
 	}
 done:
 	if (devfd != -1)
@@ -526,7 +533,7 @@ read_thermal(const char *sysfs, unsigned *idx, struct temps *t)
 			if (read_attr(zfd, "type", type, sizeof(type)) == -1 ||
 			    type[0] == '\0')
 				snprintf(type, sizeof(type), "%s", name);
-			temps_add(t, type, NULL, name, NULL, millic);
+			temps_add(t, type, NULL, NULL, name, NULL, millic);
 		}
 		close(zfd);
 	}
@@ -570,6 +577,7 @@ sysfs_temps_free(struct sysfs_temp *temps, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(temps[i].chip);
 		free(temps[i].chip_id);
+		free(temps[i].chip_name);
 		free(temps[i].sensor);
 		free(temps[i].label);
 	}

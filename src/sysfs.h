@@ -46,6 +46,7 @@ int sysfs_disk_is_stacked(const char *sysfs, const char *name);
 struct sysfs_temp {
 	char *chip;	/* heap: hwmon "name" file, or the thermal zone's "type" */
 	char *chip_id;	/* heap: node_exporter's chip label (hwmon only, else NULL) */
+	char *chip_name;	/* heap: node_exporter's chip_name (the "name" file, cleaned), or NULL */
 	char *sensor;	/* heap: "temp1" (hwmon) or "thermal_zone0" */
 	char *label;	/* heap: hwmon tempN_label if present, else NULL */
 	double celsius;

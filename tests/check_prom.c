@@ -17,6 +17,17 @@ render(const struct snapshot *s)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* How many times needle is in text. */
+static int
+occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
 #define HAS(text, want) ck_assert_msg(strstr((text), (want)) != NULL, "missing: %s", (want))
 #define HASNT(text, want) ck_assert_msg(strstr((text), (want)) == NULL, "unexpected: %s", (want))
 
@@ -150,8 +161,16 @@ START_TEST(temperatures_have_unique_series)
 	HAS(t, "node_hwmon_temp_celsius{chip=\"nvme_1\",sensor=\"temp1\"} 41\n");
 	HAS(t, "node_hwmon_sensor_label{chip=\"nvme\",label=\"Composite\",sensor=\"temp1\"} 1\n");
 	HASNT(t, "node_hwmon_sensor_label{chip=\"nvme_1\"");	/* no label */
-	/* One name per chip label: node_exporter's annotation metric. */
+	/* One name per chip label printed, "_1" too: node_exporter's annotation metric. */
 	HAS(t, "node_hwmon_chip_names{chip=\"nvme\",chip_name=\"nvme\"} 1\n");
+	HAS(t, "node_hwmon_chip_names{chip=\"nvme_1\",chip_name=\"nvme\"} 1\n");
+	ck_assert_int_eq(occurrences(t, "node_hwmon_chip_names{chip=\"nvme\","), 1);
+	free(t);
+	/* A chip without a name file has no chip_name, as in node_exporter. */
+	free(s->temps[1].chip_name);
+	s->temps[1].chip_name = NULL;
+	t = render(s);
+	HAS(t, "node_hwmon_temp_celsius{chip=\"nvme_1\",sensor=\"temp1\"} 41\n");
 	HASNT(t, "node_hwmon_chip_names{chip=\"nvme_1\"");
 	HAS(t, "node_thermal_zone_temp{type=\"x86_pkg_temp\",zone=\"0\"} 46\n");
 	free(t);

@@ -326,6 +326,10 @@ START_TEST(hwmon_chip_labels)
 	ck_assert_str_eq(t[2].chip_id, "my_chip_v2");
 	ck_assert_str_eq(t[3].chip, "hwmon3");
 	ck_assert_str_eq(t[3].chip_id, "hwmon3");
+	/* node_exporter's chip_name: the name file cleaned; none without one. */
+	ck_assert_str_eq(t[0].chip_name, "coretemp");
+	ck_assert_str_eq(t[2].chip_name, "my_chip_v2");
+	ck_assert_ptr_null(t[3].chip_name);
 	sysfs_temps_free(t, n);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);

@@ -120,9 +120,9 @@ fullsnap_new(void)
 	s->temps = xcalloc(3, sizeof(*s->temps));
 	/* Two chips without a device link (no chip_id): both "nvme", both "temp1". */
 	s->temps[0] = (struct snapshot_temp){ .chip = xstrdup("nvme"), .sensor = xstrdup("temp1"),
-	    .label = xstrdup("Composite"), .celsius = 38.85 };
+	    .chip_name = xstrdup("nvme"), .label = xstrdup("Composite"), .celsius = 38.85 };
 	s->temps[1] = (struct snapshot_temp){ .chip = xstrdup("nvme"), .sensor = xstrdup("temp1"),
-	    .celsius = 41 };
+	    .chip_name = xstrdup("nvme"), .celsius = 41 };
 	s->temps[2] = (struct snapshot_temp){ .chip = xstrdup("x86_pkg_temp"),
 	    .sensor = xstrdup("thermal_zone0"), .celsius = 46 };
 
