@@ -40,6 +40,8 @@ sample_snapshot(const char *hostname)
 	s->has_memory = 1;
 	s->mem_total_bytes = 8ull << 30;
 	s->mem_available_bytes = 6ull << 30;
+	s->has_meminfo_available = 1;
+	s->meminfo_available_bytes = 6ull << 30;
 	s->mem_used_bytes = 2ull << 30;
 	s->mem_free_bytes = 1ull << 30;
 	s->mem_buffers_bytes = 100 << 20;
