@@ -731,8 +731,13 @@ card_temperatures(struct strbuf *sb, const struct snapshot *s)
 		strbuf_put_html(sb, t->chip);
 		strbuf_puts(sb, " ");
 		strbuf_put_html(sb, t->label != NULL ? t->label : t->sensor);
+		/*
+		 * Rounded as the JSON's (half away from zero) before %.1f, whose
+		 * ties go to even: 45.25 is 45.3 in both, not 45.2 here.
+		 */
 		strbuf_printf(sb, "</dt><dd class=\"%s\">%.1f&nbsp;&deg;C</dd>\n",
-		    t->celsius >= 85 ? "crit" : t->celsius >= 70 ? "warn" : "", t->celsius);
+		    t->celsius >= 85 ? "crit" : t->celsius >= 70 ? "warn" : "",
+		    round(t->celsius * 10) / 10);
 	}
 	strbuf_puts(sb, "</dl>\n");
 }

@@ -49,6 +49,25 @@ static const struct {
 	    "<dt>timed out</dt><dd>4 streams, 9 requests</dd>" } },
 };
 
+/*
+ * A temperature shows as the JSON has it: 45.25 (a sensor of 0.25 degree
+ * steps) is 45.3 in both, where printf's %.1f alone rounds the tie to even.
+ */
+START_TEST(temperature_rounded_as_the_json)
+{
+	struct snapshot *s = fullsnap_new();
+	char *h;
+
+	s->temps[1].celsius = 45.25;
+	s->temps[2].celsius = 45.75;
+	h = card(HTML_TEMPERATURES, s);
+	ck_assert_msg(strstr(h, ">45.3&nbsp;&deg;C") != NULL, "45.25 is not 45.3 in\n%s", h);
+	ck_assert_msg(strstr(h, ">45.8&nbsp;&deg;C") != NULL, "45.75 is not 45.8 in\n%s", h);
+	free(h);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(full_cards)
 {
 	struct snapshot *s = fullsnap_new();
@@ -422,6 +441,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, temperature_rounded_as_the_json);
 	tcase_add_loop_test(tc, full_cards, 0, sizeof(full) / sizeof(full[0]));
 	tcase_add_test(tc, empty_cards);
 	tcase_add_test(tc, filesystem_use_rounds_up_as_df);
