@@ -55,6 +55,7 @@ main(int argc, char **argv)
 		return 1;
 	snapshot_release(collector_sample(c, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC)));
 	s = collector_sample(c, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC));
+	s->elapsed_seconds = 1;	/* ticks a second apart, as the charts' time axis reads them */
 	render_configure(window);
 	for (unsigned i = 0; i < window; i++) {	/* a full window first */
 		s->timestamp_ns += 1000000000;

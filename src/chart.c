@@ -311,6 +311,8 @@ series_path(struct strbuf *sb, const struct chart *c, size_t k, double top)
 static double
 latest(const struct chart *c, size_t k)
 {
+	if (c->series[k].has_latest)
+		return c->series[k].latest;
 	return c->n == 0 ? NAN : c->series[k].values[c->n - 1];
 }
 
@@ -346,7 +348,8 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	strbuf_put_html(sb, c->title);
 	span = c->seconds_per_slot * (double)(c->window - 1);
 	if (c->seconds_per_slot > 0)
-		strbuf_printf(sb, ", last %.0f s", c->seconds_per_slot * (double)c->window);
+		strbuf_printf(sb, ", last %.0f s", c->span_seconds > 0 ? c->span_seconds :
+		    c->seconds_per_slot * (double)c->window);
 	for (size_t k = 0; k < nseries; k++) {
 		chart_format_value(label, sizeof(label), latest(c, k), c->unit);
 		strbuf_puts(sb, k == 0 ? ": " : ", ");

@@ -27,6 +27,8 @@ enum chart_unit {
 struct chart_series {
 	const char *name;	/* legend text: "user", "receive" */
 	const double *values;	/* n values, oldest first; NAN: no sample there */
+	int has_latest;		/* 1: the legend shows latest, not the last of values */
+	double latest;		/* (a chart of averages: the newest tick's own value) */
 };
 
 struct chart {
@@ -37,6 +39,7 @@ struct chart {
 	size_t window;		/* slots on the x axis (>= 2); values fill the right-most n */
 	size_t n;		/* values per series, at most window */
 	double seconds_per_slot;	/* for the time labels of the x axis */
+	double span_seconds;	/* > 0: the time the <title> says; else seconds_per_slot * window */
 	const struct chart_series *series;
 	size_t nseries;		/* 1 .. CHART_MAX_SERIES */
 };

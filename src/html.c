@@ -37,7 +37,7 @@ html_chart_name(enum html_chart c)
 
 /* The numbers of one tick that some chart draws; NAN where a group was absent. */
 struct point {
-	int64_t timestamp_ns;
+	double elapsed;		/* seconds since the tick before (monotonic); <= 0: none */
 	double cpu[4];		/* user+nice, system+irq+softirq, iowait, steal: percent */
 	double mem_used, mem_cache, mem_total;	/* bytes */
 	double net_rx, net_tx;	/* bytes per second, every interface but lo */
@@ -131,7 +131,7 @@ html_history_push(html_history_t *h, const struct snapshot *s)
 	struct point *p = &h->ring[h->head];
 	const double *pc = s->cpu_total.percent;
 
-	p->timestamp_ns = s->timestamp_ns;
+	p->elapsed = s->elapsed_seconds;
 	if (s->has_cpu) {
 		p->cpu[0] = pc[CPU_USER] + pc[CPU_NICE];
 		p->cpu[1] = pc[CPU_SYSTEM] + pc[CPU_IRQ] + pc[CPU_SOFTIRQ];
@@ -173,19 +173,23 @@ point_at(const html_history_t *h, unsigned i)
 	return &h->ring[(h->head + h->window - h->count + i) % h->window];
 }
 
-/* The measured time between two ticks, for the time axis; 1 s before two ticks exist. */
+/*
+ * The measured time between two ticks, for the time axis: the mean of the
+ * ticks' monotonic elapsed times, so that a step of the wall clock (NTP, a
+ * VM resumed) does not relabel the charts; 1 s before any tick has one.
+ */
 static double
 seconds_per_tick(const html_history_t *h)
 {
-	const struct point *first, *last;
+	double sum = 0;
+	unsigned n = 0;
 
-	if (h->count < 2)
-		return 1;
-	first = point_at(h, 0);
-	last = point_at(h, h->count - 1);
-	if (last->timestamp_ns <= first->timestamp_ns)
-		return 1;
-	return (double)(last->timestamp_ns - first->timestamp_ns) / 1e9 / (h->count - 1);
+	for (unsigned i = 0; i < h->count; i++)
+		if (point_at(h, i)->elapsed > 0) {
+			sum += point_at(h, i)->elapsed;
+			n++;
+		}
+	return n > 0 ? sum / n : 1;
 }
 
 /*
@@ -219,7 +223,7 @@ html_chart(struct strbuf *sb, enum html_chart which, const html_history_t *h)
 	size_t bucket = (h->window + HTML_CHART_MAX_POINTS - 1) / HTML_CHART_MAX_POINTS;
 	static const char *const cpu_names[] = { "user", "system", "iowait", "steal" };
 	double *values = xcalloc((size_t)h->count * CHART_MAX_SERIES + 1, sizeof(double));
-	struct chart_series series[CHART_MAX_SERIES];
+	struct chart_series series[CHART_MAX_SERIES] = { { 0 } };
 	struct chart c = {
 		.window = h->window, .n = h->count, .seconds_per_slot = seconds_per_tick(h),
 		.series = series,
@@ -291,8 +295,13 @@ html_chart(struct strbuf *sb, enum html_chart which, const html_history_t *h)
 		break;
 	}
 	if (bucket > 1) {
-		for (size_t k = 0; k < c.nseries; k++)
+		/* The legend and title keep the newest tick's values, and the window's span. */
+		c.span_seconds = c.seconds_per_slot * (double)h->window;
+		for (size_t k = 0; k < c.nseries; k++) {
+			series[k].has_latest = 1;
+			series[k].latest = h->count > 0 ? values[k * h->count + h->count - 1] : NAN;
 			c.n = downsample(values + k * h->count, h->count, bucket);
+		}
 		c.window = (h->window + bucket - 1) / bucket;
 		c.seconds_per_slot *= (double)bucket;
 	}

@@ -176,13 +176,17 @@ START_TEST(hostile_names_are_escaped)
 }
 END_TEST
 
-/* A snapshot for the history: CPU user at cpu percent, lo busy, eth0 at rx. */
+/*
+ * A snapshot for the history: taken at t_ns (wall clock), elapsed s after
+ * the one before (monotonic), CPU user at cpu percent, lo busy, eth0 at rx.
+ */
 static struct snapshot *
-tick(int64_t t_ns, double cpu, double rx)
+tick(int64_t t_ns, double elapsed, double cpu, double rx)
 {
 	struct snapshot *s = fullsnap_new();
 
 	s->timestamp_ns = t_ns;
+	s->elapsed_seconds = elapsed;
 	s->cpu_total.percent[CPU_USER] = cpu;
 	s->cpu_total.percent[CPU_IDLE] = 100 - cpu;
 	free(s->nets[1].name);
@@ -223,7 +227,8 @@ START_TEST(history_window)
 	free(svg);
 
 	for (int i = 0; i < 7; i++) {
-		struct snapshot *s = tick((int64_t)i * 2000000000, 10.0 * i, 1024.0 * (i + 1));
+		struct snapshot *s = tick((int64_t)i * 2000000000, i > 0 ? 2 : 0, 10.0 * i,
+		    1024.0 * (i + 1));
 
 		html_history_push(h, s);
 		snapshot_release(s);
@@ -241,6 +246,21 @@ START_TEST(history_window)
 	d = strstr(svg, "<path class=\"s0\"");
 	ck_assert_uint_eq(count(d, "L") - count(strstr(d, "</path>"), "L"), 4);
 	ck_assert_ptr_nonnull(strstr(svg, ">8 KiB/s<"));	/* not lo's 1 GB/s */
+	free(svg);
+
+	/*
+	 * The wall clock stepped an hour (NTP, a VM resumed) before the next
+	 * tick: the time axis goes by the monotonic elapsed times, unmoved.
+	 */
+	{
+		struct snapshot *s = tick(7 * 2000000000LL + 3600000000000LL, 2, 60, 7168);
+
+		html_history_push(h, s);
+		snapshot_release(s);
+	}
+	svg = chart(HTML_CHART_NETWORK, h);
+	ck_assert_msg(strstr(svg, "<title>Network, last 10 s:") != NULL, "%s", svg);
+	ck_assert_msg(strstr(svg, ">-8s<") != NULL, "%s", svg);
 	free(svg);
 
 	svg = chart(HTML_CHART_CPU, h);
@@ -317,17 +337,34 @@ START_TEST(long_window_is_averaged)
 	char *svg, *d;
 
 	for (int i = 0; i < 603; i++) {
-		struct snapshot *s = tick((int64_t)i * 1000000000, 0, 1024.0 * i);
+		struct snapshot *s = tick((int64_t)i * 1000000000, i > 0 ? 1 : 0, 0, 1024.0 * i);
 
 		html_history_push(h, s);
 		snapshot_release(s);
 	}
 	svg = chart(HTML_CHART_NETWORK, h);
-	/* The window holds ticks 3..602; the newest bucket, 598..602, averages 600 KiB/s. */
-	ck_assert_msg(strstr(svg, "<title>Network, last 600 s: receive 600 KiB/s,") != NULL, "%.200s", svg);
+	/*
+	 * The window holds ticks 3..602; the newest bucket, 598..602, averages
+	 * 600 KiB/s, but the legend and title say the newest tick's 602.
+	 */
+	ck_assert_msg(strstr(svg, "<title>Network, last 600 s: receive 602 KiB/s,") != NULL, "%.200s", svg);
+	ck_assert_msg(strstr(svg, "receive <tspan font-weight=\"600\">602 KiB/s<") != NULL, "%s", svg);
 	d = strstr(svg, "<path class=\"s0\"");
 	ck_assert_uint_eq(count(d, "L") - count(strstr(d, "</path>"), "L"), HTML_CHART_MAX_POINTS - 1);
 	ck_assert_ptr_nonnull(strstr(svg, ">-8m<"));	/* 5 s a slot, every 2 minutes */
+	free(svg);
+	html_history_free(h);
+
+	/* 121 ticks in buckets of 2: the title still says the window's 121 s. */
+	h = html_history_new(121);
+	for (int i = 0; i < 121; i++) {
+		struct snapshot *s = tick((int64_t)i * 1000000000, i > 0 ? 1 : 0, 0, 1024.0 * i);
+
+		html_history_push(h, s);
+		snapshot_release(s);
+	}
+	svg = chart(HTML_CHART_NETWORK, h);
+	ck_assert_msg(strstr(svg, "<title>Network, last 121 s: receive 120 KiB/s,") != NULL, "%.200s", svg);
 	free(svg);
 	html_history_free(h);
 }
