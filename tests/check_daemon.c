@@ -2048,6 +2048,53 @@ reload_refused(void)
 	return mark;
 }
 
+static int
+cond_five_events(void *arg)
+{
+	struct stream *s = arg;
+
+	return sseclient_count(s->sse) >= 5 || s->done;
+}
+
+/*
+ * The running daemon ticks every interval seconds: the snapshot's own
+ * elapsed_seconds (monotonic, the daemon's) of the ticks after the first
+ * one a new stream gets, which may be older. The median of four, so one
+ * late tick on a busy machine does not decide it.
+ */
+static void
+assert_interval_applied(double interval)
+{
+	CURLM *m = curl_multi_init();
+	struct stream st;
+	double e[4];
+
+	stream_open(m, &st, "/events?events=snapshot", NULL);
+	if (!pump(m, 10.0, cond_five_events, &st) || sseclient_count(st.sse) < 5)
+		fail_with_log("fewer than five snapshot events in 10 s");
+	for (size_t i = 1; i < 5; i++) {
+		const struct sse_event *ev = sseclient_event(st.sse, i);
+		json_t *o = json_loadb(ev->data, ev->data_len, 0, NULL);
+
+		ck_assert_ptr_nonnull(o);
+		e[i - 1] = json_real_value(json_object_get(o, "elapsed_seconds"));
+		json_decref(o);
+	}
+	for (size_t i = 0; i < 4; i++)	/* sort the four */
+		for (size_t j = i + 1; j < 4; j++)
+			if (e[j] < e[i]) {
+				double t = e[i];
+
+				e[i] = e[j];
+				e[j] = t;
+			}
+	ck_assert_msg(e[1] > interval * 0.8 && e[2] < interval * 2.5,
+	    "ticks %.3f %.3f %.3f %.3f s apart, not the interval's %.3f", e[0], e[1], e[2], e[3],
+	    interval);
+	stream_close(m, &st);
+	curl_multi_cleanup(m);
+}
+
 START_TEST(sighup_reload)
 {
 	struct dconf c = defaults;
@@ -2076,6 +2123,7 @@ START_TEST(sighup_reload)
 	http_do("GET", "/healthz", NULL, 3000, &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
+	assert_interval_applied(0.5);
 }
 END_TEST
 
