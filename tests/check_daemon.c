@@ -136,7 +136,7 @@ config_text(struct dbuf *b, const struct dconf *c)
 		dbuf_printf(b, "max_clients_per_ip = %u\n", c->max_clients_per_ip);
 	if (SANITIZED)
 		dbuf_printf(b, "thread_stack = 1M\n");
-	dbuf_printf(b, "procfs = %s\n", TEST_DATA "/host2/proc");
+	dbuf_printf(b, "procfs = %s\nsysfs = %s\n", TEST_DATA "/host2/proc", TEST_DATA "/host2/sys");
 	dbuf_printf(b, "webroot = %s\n", c->webroot != NULL ? c->webroot : WEBROOT);
 }
 

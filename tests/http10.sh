@@ -25,6 +25,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 cat >"$tmp/d.conf" <<CONF
 listen = 127.0.0.1:0
 interval = 0.2
+$(fixture_conf)
 CONF
 for v in 1.0 1.1; do
 	: >"$tmp/d.log"

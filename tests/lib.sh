@@ -23,3 +23,10 @@ url_port() {
 	_up=${1##*:}
 	printf '%s\n' "${_up%%/*}"
 }
+
+# fixture_conf: the config lines that point the daemon at the host2 fixture
+# tree of tests/data, so that what it reads is the same on every machine.
+fixture_conf() {
+	_fc=$(cd "${srcdir:-.}/tests/data/host2" && pwd)
+	printf 'procfs = %s/proc\nsysfs = %s/sys\n' "$_fc" "$_fc"
+}

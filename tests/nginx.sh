@@ -37,6 +37,7 @@ cat >"$tmp/d.conf" <<CONF
 listen = 127.0.0.1:0
 interval = 0.1
 webroot = $www
+$(fixture_conf)
 CONF
 "$DAEMON" -c "$tmp/d.conf" 2>"$tmp/d.log" </dev/null >/dev/null &
 dpid=$!

@@ -27,6 +27,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 cat >"$tmp/d.conf" <<CONF
 listen = 127.0.0.1:0
 interval = 0.1
+$(fixture_conf)
 CONF
 strace -f -qq -e trace=sendto,sendmsg,write,writev,poll,ppoll,select,pselect6 -e signal=none \
 	-o "$tmp/strace" "$DAEMON" -c "$tmp/d.conf" 2>"$tmp/d.log" </dev/null >/dev/null &
