@@ -106,7 +106,9 @@ START_TEST(line_chart)
 {
 	const double rx[] = { 1 * KiB, 2 * KiB, NAN, 5.5 * MiB, 3 * MiB };
 	const double tx[] = { 0, 0, 0, 0, 1 * KiB };
-	const struct chart_series series[] = { { "rx <b>", rx }, { "tx", tx } };
+	const struct chart_series series[] = {
+		{ .name = "rx <b>", .values = rx }, { .name = "tx", .values = tx },
+	};
 	struct chart c = {
 		.title = "Net & co", .unit = CHART_BYTES_PER_SECOND, .window = 10, .n = 5,
 		.seconds_per_slot = 1, .series = series, .nseries = 2,
@@ -160,7 +162,9 @@ START_TEST(stacked_chart)
 {
 	const double user[] = { 10, 20, 30 };
 	const double sys[] = { 5, 5, 200 };	/* above the top: clamped */
-	const struct chart_series series[] = { { "user", user }, { "system", sys } };
+	const struct chart_series series[] = {
+		{ .name = "user", .values = user }, { .name = "system", .values = sys },
+	};
 	struct chart c = {
 		.title = "CPU", .unit = CHART_PERCENT, .stacked = 1, .ymax = 100, .window = 3,
 		.n = 3, .seconds_per_slot = 60, .series = series, .nseries = 2,
@@ -194,7 +198,7 @@ END_TEST
 START_TEST(empty_chart)
 {
 	const double v[1] = { 0 };
-	const struct chart_series series[] = { { "read", v } };
+	const struct chart_series series[] = { { .name = "read", .values = v } };
 	struct chart c = {
 		.title = "Disk", .unit = CHART_BYTES_PER_SECOND, .window = 60, .n = 0,
 		.seconds_per_slot = 1, .series = series, .nseries = 1,
@@ -216,7 +220,7 @@ END_TEST
 START_TEST(lone_sample_is_a_dot)
 {
 	const double v[] = { NAN, 2 * KiB, NAN };
-	const struct chart_series series[] = { { "rx", v } };
+	const struct chart_series series[] = { { .name = "rx", .values = v } };
 	struct chart c = {
 		.title = "Net", .unit = CHART_BYTES_PER_SECOND, .window = 3, .n = 3,
 		.seconds_per_slot = 1, .series = series, .nseries = 1,
