@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ struct collector {
 	uint64_t self_cpu_ticks;	/* ticks since then */
 	int64_t self_cpu_mono_ns;	/* and when (mono_ns of that tick) */
 	int have_self_cpu;
+	timer_t self_cpu_timer;		/* armed: the read is O(1), every tick */
+	int self_cpu_timed;
 	/*
 	 * The mount table, re-read only when it changed: a kept-open
 	 * mountinfo on procfs reports POLLPRI after a mount or an unmount
@@ -134,7 +137,48 @@ collector_create(const char *procfs, const char *sysfs, uint64_t first_seq)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->wake, &attr);
 	pthread_condattr_destroy(&attr);
+	collector_set_self_cpu_timer(c, 1);
 	return c;
+}
+
+/*
+ * A process CPU timer set to expire after a century of CPU time, so that
+ * the kernel keeps the process's running CPU sum (each thread adds to it
+ * as it runs) and clock_gettime(CLOCK_PROCESS_CPUTIME_ID) reads that sum
+ * instead of walking every thread. SIGEV_NONE would not do: the kernel
+ * starts the sum only for a timer that can signal. SIGURG is ignored by
+ * default and used for nothing else here.
+ */
+int
+collector_set_self_cpu_timer(collector_t *c, int on)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+
+	if (c->self_cpu_timed) {
+		timer_delete(c->self_cpu_timer);
+		c->self_cpu_timed = 0;
+	}
+	if (!on)
+		return 0;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGURG;
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &c->self_cpu_timer) != 0) {
+		log_debug("no process CPU timer (%s): own CPU time taken less often with many threads",
+		    strerror(errno));
+		return 0;
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)100 * 365 * 86400;
+	if (timer_settime(c->self_cpu_timer, 0, &its, NULL) != 0) {
+		log_debug("process CPU timer not set (%s): own CPU time taken less often with many threads",
+		    strerror(errno));
+		timer_delete(c->self_cpu_timer);
+		return 0;
+	}
+	c->self_cpu_timed = 1;
+	return 1;
 }
 
 static void
@@ -157,6 +201,7 @@ collector_destroy(collector_t *c)
 {
 	if (c == NULL)
 		return;
+	collector_set_self_cpu_timer(c, 0);
 	procfs_stat_free(&c->prev_stat);
 	procfs_netdev_free(c->prev_nets, c->prev_nnets);
 	free(c->prev_net_virtual);
@@ -1052,7 +1097,7 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed, int64_t mono_n
 		d->threads = self.num_threads;
 	}
 	c->self_cpu_ticks++;
-	if (!c->have_self_cpu || c->self_cpu_ticks >= collector_self_cpu_period(d->threads) ||
+	if (c->self_cpu_timed || !c->have_self_cpu || c->self_cpu_ticks >= collector_self_cpu_period(d->threads) ||
 	    mono_ns - c->self_cpu_mono_ns >= COLLECTOR_SELF_CPU_MAX_AGE_NS) {
 		c->self_cpu_seconds = (double)clock_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e9;
 		c->self_cpu_ticks = 0;

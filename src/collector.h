@@ -60,17 +60,25 @@ struct snapshot *collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_
 #define COLLECTOR_CPU_JUMP_BACK 3.0
 
 /*
- * The daemon's own CPU time is a walk of all its threads in the kernel
- * (some 250-500 ns a thread with cold caches: 4.6 ms at 19,000 streams).
- * It is taken every tick below COLLECTOR_SELF_CPU_THREADS threads; above,
- * after threads / COLLECTOR_SELF_CPU_THREADS ticks or
- * COLLECTOR_SELF_CPU_MAX_AGE_NS, whichever comes first: some tens of
- * microseconds a tick spread out (77 at 19,000 streams, 1 tick/s).
+ * The daemon's own CPU time. The kernel answers it by walking all the
+ * process's threads (some 20-350 ns a thread, warm to cold caches: up to
+ * 6.4 ms at 19,000 streams), unless a process CPU timer is armed: then it
+ * keeps a running sum and the read costs about 0.3 us whatever the
+ * threads (bench/experiments/pcpu.c; an armed timer costs no measurable
+ * time per context switch there). collector_create() arms one, and the
+ * CPU time is taken every tick. Where timer_create() is refused (a
+ * seccomp filter), the walk is taken every tick below
+ * COLLECTOR_SELF_CPU_THREADS threads; above, after
+ * threads / COLLECTOR_SELF_CPU_THREADS ticks or COLLECTOR_SELF_CPU_MAX_AGE_NS,
+ * whichever comes first: some tens of microseconds a tick spread out.
  * collector_self_cpu_period() returns that period in ticks (>= 1).
+ * collector_set_self_cpu_timer() arms (on) or drops (off) the timer, and
+ * returns whether one is armed.
  */
 #define COLLECTOR_SELF_CPU_THREADS 100
 #define COLLECTOR_SELF_CPU_MAX_AGE_NS (60 * 1000000000LL)
 uint64_t collector_self_cpu_period(uint64_t threads);
+int collector_set_self_cpu_timer(collector_t *c, int on);
 
 /* One tick: sample now, publish, render, broadcast. */
 void collector_tick(collector_t *c);

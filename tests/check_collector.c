@@ -333,11 +333,38 @@ START_TEST(self_cpu_period_grows_with_threads)
 }
 END_TEST
 
+static int
+start_parked(pthread_t *t, int n)
+{
+	pthread_attr_t attr;
+	int started = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 65536);
+	park_done = 0;
+	for (; started < n; started++)
+		if (pthread_create(&t[started], &attr, park, NULL) != 0)
+			break;
+	pthread_attr_destroy(&attr);
+	return started;
+}
+
+static void
+stop_parked(pthread_t *t, int n)
+{
+	pthread_mutex_lock(&park_lock);
+	park_done = 1;
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
 /*
  * The daemon's own figures: threads and RSS every tick (from one thread's
- * stat, which the kernel makes without walking every thread); its CPU time
- * every tick with few threads, and with many every threads/100 ticks or
- * after a minute, whichever comes first.
+ * stat, which the kernel makes without walking every thread); without the
+ * process CPU timer, its CPU time every tick with few threads, and with
+ * many every threads/100 ticks or after a minute, whichever comes first.
  */
 START_TEST(own_process_figures)
 {
@@ -347,9 +374,9 @@ START_TEST(own_process_figures)
 	struct snapshot *a, *b, *t[5];
 	unsigned long long threads, rss_kb;
 	int64_t at[5] = { 3 * SEC, 4 * SEC, 5 * SEC, 6 * SEC, 6 * SEC + COLLECTOR_SELF_CPU_MAX_AGE_NS };
-	pthread_attr_t attr;
-	int started = 0;
+	int started;
 
+	collector_set_self_cpu_timer(c, 0);
 	a = collector_sample(c, 1 * SEC, 1 * SEC);
 	threads = self_status("Threads");
 	rss_kb = self_status("VmRSS");
@@ -368,13 +395,7 @@ START_TEST(own_process_figures)
 	    a->daemon.cpu_seconds_total);
 
 	/* Past 300 threads: every third tick, or a minute after the last. */
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 65536);
-	park_done = 0;
-	for (; started < EXTRA; started++)
-		if (pthread_create(&extra[started], &attr, park, NULL) != 0)
-			break;
-	pthread_attr_destroy(&attr);
+	started = start_parked(extra, EXTRA);
 	ck_assert_int_eq(started, EXTRA);
 	for (int i = 0; i < 5; i++) {
 		burn_cpu(0.02);
@@ -393,15 +414,50 @@ START_TEST(own_process_figures)
 	    "cpu %.6f a minute after %.6f: not taken", t[4]->daemon.cpu_seconds_total,
 	    t[2]->daemon.cpu_seconds_total);
 
-	pthread_mutex_lock(&park_lock);
-	park_done = 1;
-	pthread_cond_broadcast(&park_cond);
-	pthread_mutex_unlock(&park_lock);
-	for (int i = 0; i < started; i++)
-		pthread_join(extra[i], NULL);
+	stop_parked(extra, started);
 	snapshot_release(a);
 	snapshot_release(b);
 	for (int i = 0; i < 5; i++)
+		snapshot_release(t[i]);
+	collector_destroy(c);
+}
+END_TEST
+
+/*
+ * With the process CPU timer armed (as collector_create() leaves it), the
+ * CPU time is fresh every tick however many threads, and agrees with the
+ * process clock read around it; the timer can be dropped and armed again.
+ */
+START_TEST(own_cpu_every_tick_with_the_timer)
+{
+	enum { EXTRA = 3 * COLLECTOR_SELF_CPU_THREADS + 50 };
+	static pthread_t extra[EXTRA];
+	collector_t *c = collector_create(TREE("host2"), "/nonexistent", 1);
+	struct snapshot *t[4];
+	double before, after, prev = 0;
+	int started;
+
+	ck_assert_int_eq(collector_set_self_cpu_timer(c, 0), 0);
+	ck_assert_int_eq(collector_set_self_cpu_timer(c, 1), 1);
+	started = start_parked(extra, EXTRA);
+	ck_assert_int_eq(started, EXTRA);
+	for (int i = 0; i < 4; i++) {
+		burn_cpu(0.02);
+		before = process_cpu_s();
+		t[i] = collector_sample(c, (i + 1) * SEC, (i + 1) * SEC);
+		after = process_cpu_s();
+		ck_assert_uint_ge(t[i]->daemon.threads, (uint64_t)EXTRA);
+		ck_assert_msg(t[i]->daemon.cpu_seconds_total >= before &&
+		    t[i]->daemon.cpu_seconds_total <= after,
+		    "tick %d: cpu %.6f s, the process clock %.6f-%.6f s", i,
+		    t[i]->daemon.cpu_seconds_total, before, after);
+		ck_assert_msg(t[i]->daemon.cpu_seconds_total >= prev + 0.02,
+		    "tick %d: cpu %.6f after %.6f and 20 ms of work", i,
+		    t[i]->daemon.cpu_seconds_total, prev);
+		prev = t[i]->daemon.cpu_seconds_total;
+	}
+	stop_parked(extra, started);
+	for (int i = 0; i < 4; i++)
 		snapshot_release(t[i]);
 	collector_destroy(c);
 }
@@ -958,6 +1014,7 @@ main(void)
 	tcase_add_test(tc, daemon_counters_and_request_rate);
 	tcase_add_test(tc, self_cpu_period_grows_with_threads);
 	tcase_add_test(tc, own_process_figures);
+	tcase_add_test(tc, own_cpu_every_tick_with_the_timer);
 	tcase_add_test(tc, interfaces_wrap_vanish_and_appear);
 	tcase_add_test(tc, disk_counter_reset_takes_every_rate);
 	tcase_add_test(tc, whole_disks_resets_and_new_disks);
