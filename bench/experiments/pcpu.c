@@ -19,7 +19,11 @@
  * two wakes) from the process clock. With SPLIT 1 (the default) ping runs
  * on CPU 0 and pong on CPU 1, so the running sum's cache line moves between
  * the cores at every switch (the worst case for the armed timer); with 0
- * both run on CPU 0. Bounded; stops by itself; no network.
+ * both run on CPU 0. Last, YIELD runs: two threads on each of CPUs 0 and 1
+ * call sched_yield() in a loop, so every call switches to the other thread
+ * of that CPU and both CPUs' switches add to the running sum at once when
+ * armed; printed is the wall time per switch, unarmed and armed, PAIRS
+ * alternated times. Bounded; stops by itself; no network.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -102,6 +106,38 @@ pong_main(void *arg)
 	}
 }
 
+enum { YIELDERS = 4, YIELDS = 500000 };
+static _Atomic int yield_go;
+
+static void *
+yield_main(void *arg)
+{
+	pin((int)(intptr_t)arg);
+	while (!atomic_load(&yield_go))
+		continue;
+	for (int i = 0; i < YIELDS; i++)
+		sched_yield();
+	return NULL;
+}
+
+/* wall ns per switch, two threads on each of CPUs 0 and 1 */
+static double
+yields(pthread_attr_t *attr)
+{
+	pthread_t t[YIELDERS];
+	int64_t t0;
+
+	atomic_store(&yield_go, 0);
+	for (int i = 0; i < YIELDERS; i++)
+		pthread_create(&t[i], attr, yield_main, (void *)(intptr_t)(i % 2));
+	t0 = ns(CLOCK_MONOTONIC);
+	atomic_store(&yield_go, 1);
+	for (int i = 0; i < YIELDERS; i++)
+		pthread_join(t[i], NULL);
+	/* each CPU made 2 * YIELDS switches in that time */
+	return (double)(ns(CLOCK_MONOTONIC) - t0) / (2.0 * YIELDS);
+}
+
 /* CPU ns per round trip between this thread and pong_main */
 static double
 pingpong(void)
@@ -181,6 +217,18 @@ main(int argc, char **argv)
 		    p + 1, off, on, (on - off) / off * 100);
 	}
 	printf("read armed: %.2f us\n", read_cost() / 1000);
+	for (int p = 0; p < pairs; p++) {
+		double off, on;
+
+		its.it_value.tv_sec = 0;
+		timer_settime(timer, 0, &its, NULL);
+		off = yields(&attr);
+		its.it_value.tv_sec = 100LL * 365 * 86400;
+		timer_settime(timer, 0, &its, NULL);
+		on = yields(&attr);
+		printf("yield pair %d: switch off %.0f ns, armed %.0f ns (%+.1f %%)\n",
+		    p + 1, off, on, (on - off) / off * 100);
+	}
 	its.it_value.tv_sec = 0;
 	timer_settime(timer, 0, &its, NULL);
 	printf("read disarmed again: %.2f us\n", read_cost() / 1000);
