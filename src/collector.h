@@ -73,7 +73,10 @@ struct snapshot *collector_sample(collector_t *c, int64_t wall_ns, int64_t mono_
  * whichever comes first: some tens of microseconds a tick spread out.
  * collector_self_cpu_period() returns that period in ticks (>= 1).
  * collector_set_self_cpu_timer() arms (on) or drops (off) the timer, and
- * returns whether one is armed.
+ * returns whether one is armed; call it only while the collector thread
+ * is not running (before collector_start(), after collector_stop()).
+ * Armed, the sum lags by what the running threads have not yet been
+ * charged (at most a clock tick each).
  */
 #define COLLECTOR_SELF_CPU_THREADS 100
 #define COLLECTOR_SELF_CPU_MAX_AGE_NS (60 * 1000000000LL)
