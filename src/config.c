@@ -67,7 +67,7 @@ static const struct config_key keys[] = {
 	{ "stream_affinity", CONFIG_BOOL, 0, 0, "yes", FIELD(stream_affinity), 0,
 	  "spread stream threads over the CPUs the daemon may run on, one "
 	  "wake-up group per CPU; no lets the scheduler place them" },
-	{ "timeout", CONFIG_UINT, 2, 86400, "60", FIELD(timeout), 0,
+	{ "timeout", CONFIG_UINT, 3, 86400, "60", FIELD(timeout), 0,
 	  "seconds a stream is kept while its viewer takes nothing; must exceed twice heartbeat" },
 	{ "request_timeout", CONFIG_UINT, 1, 86400, "10", FIELD(request_timeout), 0,
 	  "seconds a connection may take to send a request's headers and any body, "

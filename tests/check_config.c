@@ -239,6 +239,7 @@ static const struct {
 	{ "max_clients = 1000000\n", "max_clients", "1000000" },
 	{ "timeout = 31\n", "timeout", "31" },	/* 2 * 15 + 1 */
 	{ "heartbeat = 10\ntimeout = 21\n", "timeout", "21" },
+	{ "heartbeat = 1\ntimeout = 3\n", "timeout", "3" },	/* the least timeout */
 	{ "interval = 0.05\n", "interval", "0.05" },
 	{ "interval = 3600\n", "interval", "3600" },
 	{ "interval = .5\n", "interval", "0.5" },
@@ -303,7 +304,7 @@ static const struct {
 	{ "interval = 0.049\n", "F:1: interval: '0.049' is below the minimum 0.05\n" },
 	{ "interval = -1\n", "F:1: interval: '-1' is below the minimum 0.05\n" },
 	{ "heartbeat = 0\n", "F:1: heartbeat: '0' is below the minimum 1\n" },
-	{ "timeout = 1\n", "F:1: timeout: '1' is below the minimum 2\n" },
+	{ "timeout = 2\n", "F:1: timeout: '2' is below the minimum 3\n" },
 	{ "thread_stack = 1K\n", "F:1: thread_stack: '1K' is below the minimum 16K\n" },
 	{ "connection_memory = 4095\n", "F:1: connection_memory: '4095' is below the minimum 4K\n" },
 	/* above the maximum, overflow included */
@@ -366,7 +367,7 @@ static const struct {
 	{ "include_tmpfs = yess\n", "F:1: include_tmpfs: expected yes or no, got 'yess'\n" },
 	/* timeout must exceed twice heartbeat: the line of whichever came last */
 	{ "heartbeat = 30\n", "F:1: timeout (60) must be greater than twice heartbeat (30)\n" },
-	{ "timeout = 2\n", "F:1: timeout (2) must be greater than twice heartbeat (15)\n" },
+	{ "timeout = 3\n", "F:1: timeout (3) must be greater than twice heartbeat (15)\n" },
 	{ "timeout = 20\nheartbeat = 10\n",
 	  "F:2: timeout (20) must be greater than twice heartbeat (10)\n" },
 	{ "heartbeat = 10\n# then\ntimeout = 20\n",
