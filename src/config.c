@@ -535,7 +535,11 @@ read_line(char *str, int num, void *stream)
 	s = ld->line;
 	if (ld->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;		/* UTF-8 byte order mark */
-	s += strspn(s, " \t");
+	/*
+	 * Every leading space inih would skip: a line it sees indented is
+	 * a continuation of the key before it.
+	 */
+	s += strspn(s, " \t\r\v\f");
 	len = strlen(s);
 	while (len > 0 && strchr(" \t\r\n\v\f", s[len - 1]) != NULL)
 		len--;

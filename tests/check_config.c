@@ -240,6 +240,9 @@ static const struct {
 	{ "timeout = 31\n", "timeout", "31" },	/* 2 * 15 + 1 */
 	{ "heartbeat = 10\ntimeout = 21\n", "timeout", "21" },
 	{ "heartbeat = 1\ntimeout = 3\n", "timeout", "3" },	/* the least timeout */
+	/* A line led by CR, VT or FF is a line of its own, not a continuation. */
+	{ "interval = 2\n\rheartbeat = 5\n", "heartbeat", "5" },
+	{ "interval = 2\n\v\fheartbeat = 5\n", "heartbeat", "5" },
 	{ "interval = 0.05\n", "interval", "0.05" },
 	{ "interval = 3600\n", "interval", "3600" },
 	{ "interval = .5\n", "interval", "0.5" },
