@@ -547,7 +547,9 @@ http_date(const char *text)
 
 /*
  * A GET or HEAD of a file the client has (RFC 9110 13.1.2, 13.1.3):
- * If-None-Match decides when sent, else If-Modified-Since.
+ * If-None-Match decides when sent, else If-Modified-Since, whose whole
+ * seconds say nothing of a file changed in this second or later (mtime of
+ * -1: no date then).
  */
 static int
 not_modified(struct MHD_Connection *conn, const char *etag, time_t mtime)
@@ -561,7 +563,7 @@ not_modified(struct MHD_Connection *conn, const char *etag, time_t mtime)
 		return etag_listed(inm, etag);
 	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	return ims != NULL && (since = http_date(ims)) != -1 && mtime <= since;
+	return mtime != -1 && ims != NULL && (since = http_date(ims)) != -1 && mtime <= since;
 }
 
 /* A page file: one path component of safe characters, a known type. */
@@ -573,6 +575,7 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	char path[PATH_MAX + 256], etag[64], modified[40];
 	struct stat st;
 	struct tm tm;
+	time_t mtime;
 	unsigned status;
 	int fd;
 
@@ -609,7 +612,15 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
 	    (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
 	    (unsigned long long)st.st_mtim.tv_nsec);
-	if (gmtime_r(&st.st_mtime, &tm) == NULL ||
+	/*
+	 * A date only once the file's second has passed: a file rewritten
+	 * within the second its Last-Modified names would keep that date, and
+	 * a client asking If-Modified-Since it would get a 304 for content it
+	 * never had (a date in the future, clock skew, is no better). The tag
+	 * still validates it.
+	 */
+	mtime = st.st_mtime < time(NULL) ? st.st_mtime : -1;
+	if (mtime == -1 || gmtime_r(&mtime, &tm) == NULL ||
 	    strftime(modified, sizeof(modified), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
 		modified[0] = '\0';
 	/*
@@ -617,7 +628,7 @@ serve_file(struct MHD_Connection *conn, const char *url)
 	 * is the one a 200 would have (RFC 9110 8.6), not 0; it sends no body
 	 * with a 304, and never reads the file.
 	 */
-	status = not_modified(conn, etag, st.st_mtime) ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
+	status = not_modified(conn, etag, mtime) ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK;
 	r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);	/* takes fd */
 	if (r == NULL)
 		close(fd);

@@ -1600,9 +1600,33 @@ START_TEST(static_file_validators)
 	ck_assert_int_eq(conditional_get("/app.js", h, &len), 200);
 	ck_assert_uint_eq(len, 16);
 
+	/*
+	 * A file changed in this second or later (here an hour ahead, as with
+	 * a skewed clock): no Last-Modified, no 304 by date, one by tag.
+	 */
+	{
+		struct tm tm;
+
+		times[0].tv_sec = times[1].tv_sec = time(NULL) + 3600;
+		ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+		http_do("GET", "/app.js", NULL, 3000, &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_msg(!header_get(&r.headers, "Last-Modified", modified, sizeof(modified)),
+		    "a Last-Modified for a file changed after now: %s", dbuf_str(&r.headers));
+		ck_assert(header_get(&r.headers, "ETag", etag, sizeof(etag)));
+		reply_free(&r);
+		ck_assert_ptr_nonnull(gmtime_r(&times[0].tv_sec, &tm));
+		ck_assert_uint_gt(strftime(modified, sizeof(modified), "%a, %d %b %Y %H:%M:%S GMT",
+		    &tm), 0);
+		snprintf(h, sizeof(h), "If-Modified-Since: %s", modified);
+		ck_assert_int_eq(conditional_get("/app.js", h, &len), 200);
+		snprintf(h, sizeof(h), "If-None-Match: %s", etag);
+		ck_assert_int_eq(conditional_get("/app.js", h, &len), 304);
+	}
+
 	/* Counted as 304s in the daemon's own metrics. */
 	ck_assert_msg(metrics_reach("sse_metricsd_http_requests_total{code=\"304\","
-	    "endpoint=\"page\"} 7"), "the 304s are not counted");
+	    "endpoint=\"page\"} 8"), "the 304s are not counted");
 	daemon_stop_ok(5.0);
 	unlink(path);
 	rmdir(dir);
