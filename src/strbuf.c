@@ -68,8 +68,9 @@ void
 strbuf_put_html(struct strbuf *sb, const char *s)
 {
 	const char *run = s;
+	size_t n;
 
-	for (; *s != '\0'; s++) {
+	while (*s != '\0') {
 		const char *ent;
 
 		switch (*s) {
@@ -78,11 +79,22 @@ strbuf_put_html(struct strbuf *sb, const char *s)
 		case '>': ent = "&gt;"; break;
 		case '"': ent = "&quot;"; break;
 		case '\'': ent = "&#39;"; break;
-		default: continue;
+		case '\r': ent = "&#13;"; break;	/* SSE data would make it a line break */
+		default:
+			if ((unsigned char)*s < 0x80) {
+				s++;
+				continue;
+			}
+			if ((n = strbuf_utf8_char(s)) != 0) {
+				s += n;
+				continue;
+			}
+			ent = "\xef\xbf\xbd";	/* U+FFFD, as JSON and Prometheus have it */
+			break;
 		}
 		strbuf_append(sb, run, (size_t)(s - run));
 		strbuf_puts(sb, ent);
-		run = s + 1;
+		run = ++s;
 	}
 	strbuf_append(sb, run, (size_t)(s - run));
 }

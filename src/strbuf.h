@@ -27,7 +27,10 @@ void strbuf_putc(struct strbuf *sb, char c);
 /* Append formatted text. */
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append s with & < > " ' replaced by HTML entities. */
+/*
+ * Append s with & < > " ' and CR replaced by HTML entities, and every byte
+ * that starts no valid UTF-8 character by U+FFFD.
+ */
 void strbuf_put_html(struct strbuf *sb, const char *s);
 /*
  * The length (1 to 4) of the valid UTF-8 character that starts s, or 0 when

@@ -49,6 +49,14 @@ static const struct {
 	{ "a&b \"c\" 'd'", "a&amp;b &quot;c&quot; &#39;d&#39;" },
 	{ "&&", "&amp;&amp;" },
 	{ "tail<", "tail&lt;" },
+	/* The page's text is UTF-8 like the JSON's: a stray byte is U+FFFD. */
+	{ "caf\xc3\xa9 <\xe2\x82\xac>", "caf\xc3\xa9 &lt;\xe2\x82\xac&gt;" },
+	{ "a\xff\xfe<b", "a\xef\xbf\xbd\xef\xbf\xbd&lt;b" },
+	{ "cut \xc3", "cut \xef\xbf\xbd" },				/* truncated at the end */
+	{ "\xc3<", "\xef\xbf\xbd&lt;" },				/* a lead byte before '<' */
+	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* a surrogate */
+	/* A CR would be a line break in SSE data: kept as a character. */
+	{ "a\rb\r\nc", "a&#13;b&#13;\nc" },
 };
 
 START_TEST(html_escape)
