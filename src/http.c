@@ -61,7 +61,11 @@ endpoint_of(const char *url)
 static enum MHD_Result
 queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
 {
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	enum MHD_Result ret;
+
+	/* Every answer as its Content-Type says: the JSON holds host names. */
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(conn, status, r);
 
 	MHD_destroy_response(r);
 	return ret;
@@ -636,7 +640,6 @@ serve_file(struct MHD_Connection *conn, const char *url)
 		return MHD_NO;
 	if (status == MHD_HTTP_OK) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);

@@ -1231,6 +1231,10 @@ START_TEST(other_endpoints)
 			ck_assert_msg(strncmp(dbuf_str(&resp), abs[i].status, strlen(abs[i].status)) == 0 &&
 			    strstr(dbuf_str(&resp), abs[i].body) != NULL,
 			    "GET %s: %.60s", abs[i].target, dbuf_str(&resp));
+			/* Every answer, a 404 too, is taken as its Content-Type says. */
+			ck_assert_msg(strcasestr(dbuf_str(&resp),
+			    "\r\nX-Content-Type-Options: nosniff\r\n") != NULL,
+			    "GET %s: no nosniff: %.300s", abs[i].target, dbuf_str(&resp));
 			dbuf_free(&resp);
 		}
 	}
@@ -1269,6 +1273,8 @@ START_TEST(other_endpoints)
 		    curl_easy_strerror(r.result));
 		ck_assert_msg(r.status == 200, "HEAD %s: %ld", heads[i], r.status);
 		ck_assert_uint_eq(r.body.len, 0);
+		ck_assert_msg(header_get(&r.headers, "X-Content-Type-Options", v, sizeof(v)) &&
+		    strcmp(v, "nosniff") == 0, "HEAD %s: no nosniff", heads[i]);
 		reply_free(&r);
 		check_raw_head(heads[i]);
 	}
