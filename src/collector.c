@@ -1097,7 +1097,8 @@ sample_daemon(collector_t *c, struct snapshot *s, double elapsed, int64_t mono_n
 		d->threads = self.num_threads;
 	}
 	c->self_cpu_ticks++;
-	if (c->self_cpu_timed || !c->have_self_cpu || c->self_cpu_ticks >= collector_self_cpu_period(d->threads) ||
+	if (c->self_cpu_timed || !c->have_self_cpu ||
+	    c->self_cpu_ticks >= collector_self_cpu_period(d->threads) ||
 	    mono_ns - c->self_cpu_mono_ns >= COLLECTOR_SELF_CPU_MAX_AGE_NS) {
 		c->self_cpu_seconds = (double)clock_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e9;
 		c->self_cpu_ticks = 0;

@@ -638,9 +638,8 @@ serve_file(struct MHD_Connection *conn, const char *url)
 		close(fd);
 	if (r == NULL)
 		return MHD_NO;
-	if (status == MHD_HTTP_OK) {
+	if (status == MHD_HTTP_OK)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	if (modified[0] != '\0')
