@@ -81,10 +81,6 @@ strbuf_put_html(struct strbuf *sb, const char *s)
 		case '\'': ent = "&#39;"; break;
 		case '\r': ent = "&#13;"; break;	/* SSE data would make it a line break */
 		default:
-			if ((unsigned char)*s < 0x80) {
-				s++;
-				continue;
-			}
 			if ((n = strbuf_utf8_char(s)) != 0) {
 				s += n;
 				continue;
